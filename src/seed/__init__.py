@@ -1,0 +1,1 @@
+"""``python -m seed``: fills every product with realistic data (see ``seed.__main__``)."""

@@ -1,0 +1,110 @@
+"""Shared fixtures: a real PostgreSQL, one fresh migrated database per test.
+
+The server is ``DATABASE_URL`` when set, else the project's embedded PostgreSQL (started
+and reused as ``python -m seed`` does). Once per session the migrations are applied to a
+template database whose name carries a hash of ``prisma_migrations/``, so a changed
+history gets a new template; every test that asks for ``database_url`` gets its own copy
+(``CREATE DATABASE ... TEMPLATE``), dropped afterwards. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from domainlayer.database import resolve_database_url
+from domainlayer.settings import PROJECT_ROOT, Settings
+from domainlayer.testing import (
+    create_isolated_database,
+    database_name,
+    drop_database,
+    url_for_database,
+)
+from domainlayer.toolchain import migrate_deploy
+
+MIGRATIONS = PROJECT_ROOT / "prisma_migrations"
+
+# Variables that change what the code under test connects to or logs.
+_BEHAVIOUR_VARIABLES = ("PRISMA_PY_DEBUG", "PRISMA_PY_DEBUG_GENERATOR", "DEBUG")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _BEHAVIOUR_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _migrations_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(MIGRATIONS.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(MIGRATIONS).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    """URL of a maintenance database on the test server (may create databases)."""
+    return resolve_database_url(Settings.load())
+
+
+@pytest.fixture(scope="session")
+async def template_database(admin_url: str) -> str:
+    """Name of a database with every migration applied, used as a template."""
+    name = f"domainlayer_template_{_migrations_hash()}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    finally:
+        await conn.close()
+    if not exists:
+        building = f"{name}_building_{os.getpid()}"
+        await create_isolated_database(admin_url, name=building)
+        migrate_deploy(url_for_database(admin_url, building))
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        finally:
+            await conn.close()
+    return name
+
+
+@pytest.fixture
+async def database_url(admin_url: str, template_database: str) -> AsyncIterator[str]:
+    """A fresh, fully migrated database of its own for one test."""
+    url = await create_isolated_database(admin_url, template=template_database)
+    try:
+        yield url
+    finally:
+        await drop_database(admin_url, database_name(url))
+
+
+@pytest.fixture
+async def empty_database_url(admin_url: str) -> AsyncIterator[str]:
+    """A fresh database with nothing in it (no migrations applied)."""
+    url = await create_isolated_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_database(admin_url, database_name(url))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain asyncpg connection to the test's own database, to check results with SQL."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Iterator[Path]:
+    yield PROJECT_ROOT

@@ -1,0 +1,341 @@
+"""The embedded PostgreSQL, for real: started from temporary data dirs, reused, shared.
+
+Every server here lives in a pytest temporary folder (never the project's own data dir) and is
+stopped when the module ends. The URL is checked with each of its three consumers: asyncpg,
+Node's ``pg`` (the engines) and Prisma's schema parser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from domainlayer.database import DEFAULT_DATABASE, EmbeddedPostgres, resolve_database_url
+from domainlayer.errors import DatabaseUnavailableError
+from domainlayer.settings import PROJECT_ROOT, Settings
+from domainlayer.testing import create_isolated_database, database_name, drop_database
+
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+
+
+def _node(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [Settings().node, "-e", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "domainlayer.database", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=_cli_env(data_dir),
+    )
+
+
+def _cli_env(data_dir: Path) -> dict[str, str]:
+    # An empty DATABASE_URL hides any value in the project's .env.
+    return {**os.environ, "DATABASE_URL": "", "DOMAINLAYER_DATA_DIR": str(data_dir)}
+
+
+@pytest.fixture(scope="module")
+def started() -> Iterator[list[EmbeddedPostgres]]:
+    """Every server the module starts; all are stopped at its end."""
+    servers: list[EmbeddedPostgres] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, started: list[EmbeddedPostgres]
+) -> EmbeddedPostgres:
+    # Deep enough that the unix socket cannot live in pgdata (paths stop at 107 bytes).
+    data_dir = tmp_path_factory.mktemp("embedded") / ("a-rather-long-folder-name-" * 4) / "pg"
+    data_dir.parent.mkdir()
+    server = EmbeddedPostgres(data_dir)
+    started.append(server)
+    server.ensure_running()
+    server.create_database(DEFAULT_DATABASE, exist_ok=True)
+    return server
+
+
+@pytest.fixture
+def fresh(
+    tmp_path_factory: pytest.TempPathFactory, started: list[EmbeddedPostgres]
+) -> EmbeddedPostgres:
+    """A server that was never started, on its own data dir."""
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("fresh") / "pg")
+    started.append(server)
+    return server
+
+
+def test_a_second_instance_on_the_same_data_dir_reuses_the_running_server(
+    server: EmbeddedPostgres,
+) -> None:
+    other = EmbeddedPostgres(server.data_dir)
+
+    other.ensure_running()
+
+    assert other.pid() == server.pid() is not None
+    assert other.url() == server.url()
+
+
+async def test_the_url_works_from_asyncpg(server: EmbeddedPostgres) -> None:
+    url = server.url()
+    assert url.startswith("postgresql://postgres@127.0.0.1:")
+
+    connection = await asyncpg.connect(url)
+    try:
+        assert await connection.fetchval("SELECT current_database()") == DEFAULT_DATABASE
+        assert await connection.fetchval("SHOW server_version_num") >= "180000"
+    finally:
+        await connection.close()
+
+
+def test_the_url_works_from_node_pg(server: EmbeddedPostgres) -> None:
+    script = f"""
+    const pg = require({json.dumps(str(NODE_MODULES / "pg"))})
+    const client = new pg.Client({{ connectionString: process.argv[1] }})
+    client.connect()
+      .then(() => client.query('SELECT current_database() AS name'))
+      .then((result) => {{ console.log(result.rows[0].name); return client.end() }})
+      .catch((error) => {{ console.error(error); process.exit(1) }})
+    """
+
+    done = _node(script, server.url())
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == DEFAULT_DATABASE
+
+
+def test_prisma_schema_parser_accepts_the_url(server: EmbeddedPostgres) -> None:
+    script = f"""
+    const wasm = require({json.dumps(str(NODE_MODULES / "@prisma" / "prisma-schema-wasm"))})
+    console.log(wasm.get_config(JSON.stringify({{
+      prismaSchema: process.argv[2], datasourceOverrides: {{}}, ignoreEnvVarErrors: false,
+      env: {{ DATABASE_URL: process.argv[1] }},
+    }})))
+    """
+    schema = 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+
+    done = _node(script, server.url(), schema)
+
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["errors"] == []
+    assert result["config"]["datasources"][0]["url"]["value"] == server.url()
+
+
+async def test_a_long_data_dir_puts_the_socket_in_a_short_private_dir(
+    server: EmbeddedPostgres,
+) -> None:
+    socket_dir = server.socket_dir()
+    assert socket_dir is not None
+    assert socket_dir.parent == Path("/tmp")
+    assert socket_dir.stat().st_mode & 0o777 == 0o700
+    port = int(server.url().rsplit(":", 1)[1].split("/")[0])
+
+    connection = await asyncpg.connect(
+        host=str(socket_dir), port=port, user="postgres", database=DEFAULT_DATABASE
+    )
+    try:
+        assert await connection.fetchval("SELECT 1") == 1
+    finally:
+        await connection.close()
+
+
+async def test_databases_are_created_from_a_template_and_dropped(
+    server: EmbeddedPostgres,
+) -> None:
+    server.create_database("template_case")
+    connection = await asyncpg.connect(server.url("template_case"))
+    try:
+        await connection.execute("CREATE TABLE marker (id int); INSERT INTO marker VALUES (7)")
+    finally:
+        await connection.close()
+
+    server.create_database("copy_case", template="template_case")
+    server.create_database("copy_case", exist_ok=True)
+    connection = await asyncpg.connect(server.url("copy_case"))
+    try:
+        assert await connection.fetchval("SELECT id FROM marker") == 7
+    finally:
+        await connection.close()
+    with pytest.raises(DatabaseUnavailableError, match="already exists"):
+        server.create_database("copy_case")
+
+    server.drop_database("copy_case")
+    server.drop_database("template_case")
+    server.drop_database("never_created")
+
+    connection = await asyncpg.connect(server.url())
+    try:
+        names = await connection.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE '%\\_case'"
+        )
+    finally:
+        await connection.close()
+    assert names == []
+
+
+async def test_the_testing_helpers_give_each_caller_its_own_database(
+    server: EmbeddedPostgres,
+) -> None:
+    admin_url = server.url("postgres")
+
+    first = await create_isolated_database(admin_url, DEFAULT_DATABASE)
+    second = await create_isolated_database(admin_url, None)
+
+    assert database_name(first) != database_name(second)
+    assert first.replace(database_name(first), "postgres") == admin_url
+    connection = await asyncpg.connect(first)
+    await drop_database(admin_url, database_name(first))  # ends the open session
+    connection.terminate()
+    await drop_database(admin_url, database_name(second))
+    connection = await asyncpg.connect(admin_url)
+    try:
+        left = await connection.fetchval(
+            "SELECT count(*) FROM pg_database WHERE datname = ANY($1::text[])",
+            [database_name(first), database_name(second)],
+        )
+    finally:
+        await connection.close()
+    assert left == 0
+
+
+def test_two_threads_starting_a_fresh_data_dir_at_once_share_one_server(
+    fresh: EmbeddedPostgres,
+) -> None:
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            EmbeddedPostgres(fresh.data_dir).ensure_running()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert fresh.is_running()
+
+
+def test_two_processes_asking_for_the_url_at_once_get_the_same_server(
+    fresh: EmbeddedPostgres,
+) -> None:
+    command = [sys.executable, "-m", "domainlayer.database", "url"]
+    env = _cli_env(fresh.data_dir)
+    processes = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert {stdout.strip() for stdout, _ in outputs} == {fresh.url()}
+
+
+def test_a_stopped_server_restarts_on_its_cluster_and_port(fresh: EmbeddedPostgres) -> None:
+    fresh.ensure_running()
+    fresh.create_database("kept")
+    url = fresh.url("kept")
+
+    fresh.stop()
+
+    assert not fresh.is_running()
+    assert _cli(fresh.data_dir, "status").returncode == 3
+    fresh.ensure_running()
+    assert fresh.url("kept") == url
+    fresh.create_database("kept", exist_ok=True)
+    with pytest.raises(DatabaseUnavailableError, match="already exists"):
+        fresh.create_database("kept")
+
+
+def test_a_server_that_cannot_start_raises_with_its_log(fresh: EmbeddedPostgres) -> None:
+    fresh.ensure_running()
+    fresh.stop()
+    config = fresh.pgdata / "postgresql.conf"
+    original = config.read_text()
+    config.write_text(original + "\nno_such_setting_here = 1\n")
+    try:
+        with pytest.raises(DatabaseUnavailableError, match="no_such_setting_here"):
+            fresh.ensure_running()
+    finally:
+        config.write_text(original)
+
+    fresh.ensure_running()
+    assert fresh.is_running()
+
+
+def test_the_cli_reports_status_and_refuses_bad_usage(
+    server: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    running = _cli(server.data_dir, "status")
+    assert (running.returncode, running.stdout.strip()) == (0, server.url())
+    assert _cli(tmp_path / "never", "status").returncode == 3
+    assert _cli(server.data_dir, "start").stdout.strip() == server.url()
+    assert _cli(server.data_dir, "bogus").returncode == 2
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    failed = _cli(blocker / "pg", "url")
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("error: ")
+
+
+def test_database_url_set_wins_and_nothing_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = "postgresql://someone@db.example.invalid:5432/app"
+    monkeypatch.setenv("DATABASE_URL", url)
+    settings = Settings.load(data_dir=tmp_path / "unused", env_file=tmp_path / "missing.env")
+
+    assert resolve_database_url(settings) == url
+    assert not (tmp_path / "unused").exists()
+
+
+async def test_without_database_url_the_settings_data_dir_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    started: list[EmbeddedPostgres],
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder = tmp_path_factory.mktemp("settings")
+    settings = Settings.load(data_dir=folder / "pg", env_file=folder / "missing.env")
+    expected = EmbeddedPostgres(settings.data_dir)
+    started.append(expected)
+
+    url = await asyncio.to_thread(resolve_database_url, settings)
+
+    assert expected.is_running()
+    assert url == expected.url(DEFAULT_DATABASE)
+    connection = await asyncpg.connect(url)
+    try:
+        assert await connection.fetchval("SELECT current_database()") == DEFAULT_DATABASE
+    finally:
+        await connection.close()
