@@ -10,10 +10,12 @@
 //   - everything else: Prisma CLI 6.19, whose schema commands run on the official
 //     WebAssembly schema engine through prisma.config.ts (no native engine, no download).
 // DATABASE_URL is resolved first (environment, .env, else the embedded PostgreSQL).
-import { spawn } from 'node:child_process'
+// `migrate dev` is assembled from other commands (see migrate-dev.mjs for why).
+import { spawn, spawnSync } from 'node:child_process'
 import { constants } from 'node:os'
 import path from 'node:path'
 import { databaseUrl, projectRoot, projectPython } from './database-url.mjs'
+import { migrateDev } from './migrate-dev.mjs'
 
 /**
  * Prisma CLI 6.19 decides which query engine it needs before it runs a command: engine
@@ -62,6 +64,19 @@ if (command === 'generate') {
       process.exit(1)
     }
   }
+}
+
+if (command === 'migrate' && args[args.indexOf('migrate') + 1] === 'dev') {
+  const rest = args.slice(args.indexOf('migrate') + 2)
+  const prisma = (cliArgs, capture) =>
+    spawnSync(process.execPath, [cli, ...cliArgs], {
+      env,
+      encoding: 'utf8',
+      stdio: capture ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+    })
+  const generate = () =>
+    spawnSync(process.execPath, [process.argv[1], 'generate'], { stdio: 'inherit', env: process.env }).status ?? 1
+  process.exit(migrateDev(rest, prisma, 'prisma_migrations', generate))
 }
 
 const child = spawn(process.execPath, [cli, ...args], { stdio: 'inherit', env, cwd: process.cwd() })
