@@ -32,9 +32,10 @@ def _scratch_project(tmp_path: Path) -> Path:
     return project
 
 
-def _migrate_dev(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _prisma(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the project's `prisma` dispatcher inside the scratch project."""
     return subprocess.run(
-        ["node", str(project / "engines" / "prisma-cli.mjs"), "migrate", "dev", *args],
+        ["node", str(project / "engines" / "prisma-cli.mjs"), *args],
         cwd=project,
         env={**os.environ, "DATABASE_URL": url},
         capture_output=True,
@@ -42,6 +43,10 @@ def _migrate_dev(project: Path, url: str, *args: str) -> subprocess.CompletedPro
         timeout=300,
         check=False,
     )
+
+
+def _migrate_dev(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return _prisma(project, url, "migrate", "dev", *args)
 
 
 async def test_a_schema_change_becomes_a_new_applied_migration(
@@ -90,13 +95,5 @@ def test_create_only_writes_without_applying_and_a_change_needs_a_name(
     )
     assert drafted.returncode == 0, drafted.stderr
     assert "not applied" in drafted.stdout
-    status = subprocess.run(
-        ["node", str(project / "engines" / "prisma-cli.mjs"), "migrate", "status"],
-        cwd=project,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    status = _prisma(project, database_url, "migrate", "status")
     assert "have not yet been applied" in status.stdout

@@ -13,6 +13,14 @@ from domainlayer.settings import PROJECT_ROOT
 from domainlayer.toolchain import run_prisma
 
 PRISMA = PROJECT_ROOT / ".venv" / "bin" / "prisma"
+DIFF_HISTORY_TO_SCHEMA = [
+    "migrate",
+    "diff",
+    "--from-migrations",
+    "prisma_migrations",
+    "--to-schema-datamodel",
+    "schema.prisma",
+]
 
 
 def test_prisma_validate_passes() -> None:
@@ -29,15 +37,7 @@ def test_prisma_format_leaves_the_committed_schema_unchanged() -> None:
 def test_migrations_and_schema_agree(database_url: str) -> None:
     """A diff from the migration history to schema.prisma is empty (shadow database)."""
     done = run_prisma(
-        [
-            "migrate",
-            "diff",
-            "--from-migrations",
-            "prisma_migrations",
-            "--to-schema-datamodel",
-            "schema.prisma",
-            "--exit-code",
-        ],
+        [*DIFF_HISTORY_TO_SCHEMA, "--exit-code"],
         database_url=database_url,
     )
     assert "No difference detected" in done.stdout
@@ -45,14 +45,7 @@ def test_migrations_and_schema_agree(database_url: str) -> None:
 
 async def test_shadow_databases_are_dropped_after_a_diff(admin_url: str, database_url: str) -> None:
     run_prisma(
-        [
-            "migrate",
-            "diff",
-            "--from-migrations",
-            "prisma_migrations",
-            "--to-schema-datamodel",
-            "schema.prisma",
-        ],
+        DIFF_HISTORY_TO_SCHEMA,
         database_url=database_url,
     )
     conn = await asyncpg.connect(admin_url)
