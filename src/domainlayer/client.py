@@ -1,0 +1,57 @@
+"""The connected Prisma client of this process.
+
+Prisma Client Python talks to one engine process per client; opening one per request would
+start a Node process each time. So, as the seed documents' singleton pattern does, a process
+keeps one connected client and every caller reuses it: :func:`get_client` connects on first
+use (concurrent first callers share one connection attempt) and :func:`close_client`
+disconnects, which also stops the engine process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from prisma import Prisma
+
+from .database import resolve_database_url
+from .settings import Settings, get_settings
+
+__all__ = ["close_client", "connect_client", "get_client"]
+
+log = logging.getLogger(__name__)
+
+_client: Prisma | None = None
+_lock: asyncio.Lock | None = None
+
+
+async def connect_client(url: str | None = None, *, settings: Settings | None = None) -> Prisma:
+    """A new connected client for ``url`` (default: the project's database resolution)."""
+    started = time.perf_counter()
+    target = url or resolve_database_url(settings or get_settings())
+    client = Prisma(datasource={"url": target}, auto_register=False)
+    await client.connect()
+    log.debug("connected a Prisma client in %.3f s", time.perf_counter() - started)
+    return client
+
+
+async def get_client() -> Prisma:
+    """The process-wide connected client, connected on first use and reused after."""
+    global _client, _lock
+    if _client is not None and _client.is_connected():
+        return _client
+    if _lock is None:
+        _lock = asyncio.Lock()
+    async with _lock:
+        if _client is None or not _client.is_connected():
+            _client = await connect_client()
+    return _client
+
+
+async def close_client() -> None:
+    """Disconnect the process-wide client (and stop its engine), if any."""
+    global _client
+    client, _client = _client, None
+    if client is not None and client.is_connected():
+        await client.disconnect()

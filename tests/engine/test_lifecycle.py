@@ -1,0 +1,119 @@
+"""The engine host's life: start, parallel queries, metrics, death, reconnection, exit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prisma import Prisma
+
+from domainlayer.client import connect_client
+from domainlayer.settings import PROJECT_ROOT
+
+
+def _engine_pids() -> set[int]:
+    """Node processes running this project's query engine host, children of this process."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if (
+            any(part.endswith(b"query-engine/main.mjs") for part in cmdline)
+            and int(stat[1]) == os.getpid()
+        ):
+            pids.add(int(entry.name))
+    return pids
+
+
+async def test_disconnect_leaves_no_engine_process(database_url: str) -> None:
+    before = _engine_pids()
+    client = await connect_client(database_url)
+    started = _engine_pids() - before
+    assert len(started) == 1
+    await client.disconnect()
+    for _ in range(100):  # up to 5 s for the process to exit
+        if not (_engine_pids() & started):
+            break
+        await asyncio.sleep(0.05)
+    assert not (_engine_pids() & started)
+
+
+async def test_a_killed_engine_raises_and_reconnecting_recovers(database_url: str) -> None:
+    before = _engine_pids()
+    client = await connect_client(database_url)
+    (pid,) = _engine_pids() - before
+    os.kill(pid, signal.SIGKILL)
+    await asyncio.sleep(0.2)
+    with pytest.raises(Exception) as raised:
+        await client.coachuser.count()
+    assert type(raised.value).__module__.split(".")[0] in {"httpx", "prisma"}
+    await client.disconnect()
+    await client.connect()
+    assert await client.coachuser.count() == 0
+    await client.disconnect()
+
+
+async def test_concurrent_queries_run_in_parallel_up_to_the_pool(database_url: str) -> None:
+    client = await connect_client(f"{database_url}?connection_limit=10")
+    try:
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(client.query_raw("SELECT 1::int AS one FROM pg_sleep(0.3)") for _ in range(10))
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        await client.disconnect()
+    assert results == [[{"one": 1}]] * 10
+    # Serial execution would take 3 s; ten connections run them together.
+    assert elapsed < 1.5
+
+
+async def test_metrics_count_the_queries(client: Prisma) -> None:
+    for _ in range(3):
+        await client.coachuser.count()
+    metrics = await client.get_metrics()
+    counters = {m.key: m.value for m in metrics.counters}
+    assert counters["prisma_client_queries_total"] >= 3
+    histogram = {m.key: m.value for m in metrics.histograms}
+    assert histogram["prisma_client_queries_duration_histogram_ms"].count >= 3
+    text = await client.get_metrics(format="prometheus")
+    assert "prisma_client_queries_total" in text
+
+
+def test_a_bare_prisma_client_works_with_no_database_variable(database_url: str) -> None:
+    """`import prisma; Prisma()` in the project environment: DATABASE_URL comes from .env
+    or the embedded server; here it is passed by the environment of a child process."""
+    code = (
+        "import asyncio\n"
+        "from prisma import Prisma\n"
+        "async def main():\n"
+        "    db = Prisma()\n"
+        "    await db.connect()\n"
+        "    print(await db.coachuser.count())\n"
+        "    await db.disconnect()\n"
+        "asyncio.run(main())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DATABASE_URL"] = database_url
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
