@@ -30,6 +30,31 @@ function instantiate() {
   instantiated = true
 }
 
+/** Report the duration of every SQL statement the engine sends (metrics). */
+function timed(queryable, onDriverQuery) {
+  if (onDriverQuery === undefined) return queryable
+  for (const method of ['queryRaw', 'executeRaw']) {
+    const run = queryable[method].bind(queryable)
+    queryable[method] = async (...args) => {
+      const started = performance.now()
+      try {
+        return await run(...args)
+      } finally {
+        onDriverQuery(performance.now() - started)
+      }
+    }
+  }
+  if (typeof queryable.startTransaction === 'function') {
+    const start = queryable.startTransaction.bind(queryable)
+    queryable.startTransaction = async (...args) => {
+      const result = await start(...args)
+      if (result.ok) timed(result.value, onDriverQuery) // in place: result.map closes over it
+      return result
+    }
+  }
+  return queryable
+}
+
 /** Pool size as Prisma computes it: `connection_limit` in the URL, else 2 * CPUs + 1. */
 export function poolOptions(url, cpus) {
   const parsed = new URL(url)
@@ -44,11 +69,11 @@ export function poolOptions(url, cpus) {
  * Create a connected engine for `datamodel` on `url`.
  * `onLog` receives the engine's log lines (JSON strings).
  */
-export async function createEngine({ datamodel, url, cpus, logLevel = 'error', logQueries = false, onLog }) {
+export async function createEngine({ datamodel, url, cpus, logLevel = 'error', logQueries = false, onLog, onDriverQuery }) {
   instantiate()
   const pool = new pg.Pool(poolOptions(url, cpus))
   pool.on('error', () => {}) // an idle client's error is reported on its next use
-  const adapter = bindAdapter(new PrismaPg(pool))
+  const adapter = bindAdapter(timed(new PrismaPg(pool), onDriverQuery))
   const engine = new bindings.QueryEngine({ datamodel, logLevel, logQueries }, (line) => onLog?.(line), adapter)
   await engine.connect('{}')
   return { engine, pool }

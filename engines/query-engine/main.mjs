@@ -49,6 +49,7 @@ const logQueries = Boolean(process.env.LOG_QUERIES)
 const logLevel = /info|debug|trace/.test(process.env.RUST_LOG ?? '') ? 'info' : 'error'
 
 const index = loadSchemaIndex(datamodel)
+let metrics
 const { engine, pool } = await createEngine({
   datamodel,
   url: datasourceUrl(datamodel),
@@ -56,8 +57,9 @@ const { engine, pool } = await createEngine({
   logLevel,
   logQueries,
   onLog: (line) => process.stdout.write(`${line}\n`),
+  onDriverQuery: (ms) => metrics?.datasourceQuery(ms),
 })
-const metrics = new Metrics(pool)
+metrics = new Metrics(pool)
 const server = createServer({ engine, index, metrics, log })
 server.keepAliveTimeout = 60_000
 server.listen(port, '127.0.0.1')

@@ -37,6 +37,8 @@ const DESCRIPTIONS = {
   prisma_client_queries_duration_histogram_ms: 'Histogram of the duration of all executed Prisma Client queries in ms',
   prisma_client_queries_wait_histogram_ms: 'Histogram of the wait time of all Prisma Client Queries in ms',
   prisma_datasource_queries_duration_histogram_ms: 'Histogram of the duration of all executed Datasource Queries in ms',
+  domainlayer_translation_duration_histogram_ms: 'Host only: GraphQL parsing and JSON-protocol translation per query, in ms',
+  domainlayer_engine_duration_histogram_ms: 'Host only: time inside the wasm engine per query (driver included), in ms',
 }
 
 export class Metrics {
@@ -48,6 +50,8 @@ export class Metrics {
       prisma_client_queries_duration_histogram_ms: new Histogram(),
       prisma_client_queries_wait_histogram_ms: new Histogram(),
       prisma_datasource_queries_duration_histogram_ms: new Histogram(),
+      domainlayer_translation_duration_histogram_ms: new Histogram(),
+      domainlayer_engine_duration_histogram_ms: new Histogram(),
     }
     pool.on('connect', () => (this.counters.prisma_pool_connections_opened_total += 1))
     pool.on('remove', () => (this.counters.prisma_pool_connections_closed_total += 1))
@@ -64,6 +68,14 @@ export class Metrics {
       this.counters.prisma_client_queries_total += 1
       this.histograms.prisma_client_queries_duration_histogram_ms.observe(performance.now() - started)
     }
+  }
+
+  translation(ms) {
+    this.histograms.domainlayer_translation_duration_histogram_ms.observe(ms)
+  }
+
+  engine(ms) {
+    this.histograms.domainlayer_engine_duration_histogram_ms.observe(ms)
   }
 
   datasourceQuery(ms) {

@@ -27,12 +27,16 @@ export function createServer({ engine, index, metrics, log }) {
   const transactions = new Set()
 
   async function runOne(source, txId) {
+    const translating = performance.now()
     const request = parseRequest(source)
     const body = JSON.stringify(translateRequest(request, index))
-    const started = performance.now()
+    const querying = performance.now()
     const raw = await engine.query(body, TRACE, txId)
-    metrics.datasourceQuery(performance.now() - started)
-    return translateResponse(JSON.parse(raw), request.alias ?? request.name)
+    const answering = performance.now()
+    const response = translateResponse(JSON.parse(raw), request.alias ?? request.name)
+    metrics.translation(querying - translating + (performance.now() - answering))
+    metrics.engine(answering - querying)
+    return response
   }
 
   async function handleQuery(payload, txId) {
