@@ -1,0 +1,97 @@
+"""The host's protocol edges: every product schema, malformed requests, query logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+from prisma import Json, Prisma
+
+from domainlayer.settings import PROJECT_ROOT
+
+
+async def test_models_of_all_five_schemas_are_reachable(client: Prisma) -> None:
+    await client.airbarfeatureflag.create(
+        data={"key": "smart_matching", "name": "Smart Matching", "rolloutPercentage": 80}
+    )
+    await client.modelversion.create(
+        data={
+            "version": "v1",
+            "name": "churn",
+            "algorithm": "xgboost",
+            "features": Json(["recency"]),
+            "trainedAt": "2026-01-01T00:00:00Z",  # type: ignore[typeddict-item]
+        }
+    )
+    flag = await client.travelfeatureflag.create(
+        data={
+            "key": "ml_price_prediction",
+            "name": "ML",
+            "variants": Json([{"id": "control", "weight": 100}]),
+        }
+    )
+    await client.travelexperimentparticipation.create(
+        data={"flag": {"connect": {"id": flag.id}}, "userId": "u1", "variant": "control"}
+    )
+    await client.lead.create(data={"email": "l@example.com", "tier": "L3_CONSULTING"})
+    await client.ratelimit.create(
+        data={"skoolUserId": "s", "requestDate": "2026-01-01T00:00:00Z"}  # type: ignore[typeddict-item]
+    )
+    counts = [
+        await client.airbarfeatureflag.count(),
+        await client.modelversion.count(),
+        await client.travelexperimentparticipation.count(),
+        await client.ratelimit.count(),
+        await client.lead.count(),
+    ]
+    assert counts == [1, 1, 1, 1, 1]
+    loaded = await client.travelfeatureflag.find_unique_or_raise(
+        where={"key": "ml_price_prediction"}, include={"participations": True}
+    )
+    assert loaded.variants == [{"id": "control", "weight": 100}]
+    assert loaded.participations is not None and len(loaded.participations) == 1
+
+
+async def test_a_malformed_request_gets_an_error_answer_and_the_host_keeps_serving(
+    client: Prisma,
+) -> None:
+    url = client._engine.url  # type: ignore[union-attr]
+    async with httpx.AsyncClient(base_url=url) as http:
+        bad = await http.post("/", content='{"query": "query { result: findManyNothing( }"}')
+        unknown = await http.post("/", content='{"query": "query { result: dropEverything }"}')
+        stray_tx = await http.post("/transaction/not-a-real-id/commit")
+    for response in (bad, unknown, stray_tx):
+        assert response.status_code == 200
+        body = response.json()
+        assert body["errors"][0]["user_facing_error"]["message"]
+    assert stray_tx.json()["errors"][0]["user_facing_error"]["error_code"] == "P2028"
+    assert await client.coachuser.count() == 0
+
+
+def test_log_queries_prints_the_sql(database_url: str) -> None:
+    code = (
+        "import asyncio\n"
+        "from prisma import Prisma\n"
+        "async def main():\n"
+        "    db = Prisma(log_queries=True)\n"
+        "    await db.connect()\n"
+        "    await db.coachuser.count()\n"
+        "    await db.disconnect()\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    logged = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    queries = [entry.get("query", "") for entry in logged if entry.get("is_query")]
+    assert any('FROM "coach"."User"' in q for q in queries), logged
