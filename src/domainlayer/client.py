@@ -4,7 +4,9 @@ Prisma Client Python talks to one engine process per client; opening one per req
 start a Node process each time. So, as the seed documents' singleton pattern does, a process
 keeps one connected client and every caller reuses it: :func:`get_client` connects on first
 use (concurrent first callers share one connection attempt) and :func:`close_client`
-disconnects, which also stops the engine process.
+disconnects, which also stops the engine process. If the engine process has died (killed,
+out of memory), the next :func:`get_client` reconnects instead of handing out a client
+whose every call would fail.
 """
 
 from __future__ import annotations
@@ -36,17 +38,30 @@ async def connect_client(url: str | None = None, *, settings: Settings | None = 
     return client
 
 
+def _usable(client: Prisma) -> bool:
+    if not client.is_connected():
+        return False
+    # The client keeps its engine process privately; it has no public liveness check.
+    process = getattr(getattr(client, "_engine", None), "process", None)
+    return process is None or process.poll() is None
+
+
 async def get_client() -> Prisma:
     """The process-wide connected client, connected on first use and reused after."""
     global _client, _lock
-    if _client is not None and _client.is_connected():
-        return _client
+    client = _client
+    if client is not None and _usable(client):
+        return client
     if _lock is None:
         _lock = asyncio.Lock()
     async with _lock:
-        if _client is None or not _client.is_connected():
-            _client = await connect_client()
-    return _client
+        client = _client
+        if client is None or not _usable(client):
+            if client is not None and client.is_connected():
+                log.warning("the query engine process died; reconnecting")
+                await client.disconnect()
+            client = _client = await connect_client()
+    return client
 
 
 async def close_client() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -42,5 +44,18 @@ async def test_after_close_the_next_caller_gets_a_new_connected_client() -> None
     try:
         assert new is not old
         assert new.is_connected()
+    finally:
+        await accessor.close_client()
+
+
+@pytest.mark.usefixtures("point_at")
+async def test_a_dead_engine_is_replaced_on_the_next_get_client() -> None:
+    client = await accessor.get_client()
+    try:
+        process = client._engine.process  # type: ignore[union-attr]
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+        again = await accessor.get_client()
+        assert await again.coachuser.count() == 0
     finally:
         await accessor.close_client()

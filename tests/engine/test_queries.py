@@ -234,3 +234,54 @@ async def test_batch_runs_in_one_transaction(client: Prisma) -> None:
                 data={"googleId": "a", "email": "a2@example.com", "displayName": "A2"}
             )
     assert await client.coachuser.count() == 2
+
+
+async def test_a_partial_model_selects_only_its_fields(client: Prisma) -> None:
+    from prisma.partials import CoachUserSessionCheck
+
+    expires = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    await client.authcode.create(
+        data={"code": "vgs-1-a", "skoolUserId": "s", "skoolUsername": "S", "expiresAt": expires}
+    )
+    await client.coachusersession.create(
+        data={
+            "sessionId": "token",
+            "skoolUserId": "s",
+            "skoolUsername": "S",
+            "authCode": {"connect": {"code": "vgs-1-a"}},
+            "expiresAt": expires,
+            "ipAddress": "127.0.0.1",
+            "userAgent": "ua",
+            "deviceFingerprint": "fp",
+        }
+    )
+    check = await CoachUserSessionCheck.prisma(client).find_unique(where={"sessionId": "token"})
+    assert check is not None
+    assert check.model_dump() == {"isActive": True, "expiresAt": expires, "skoolUserId": "s"}
+
+
+async def test_nested_writes_inside_an_update(client: Prisma) -> None:
+    user_id = await _user(client, 1)
+    updated = await client.coachuser.update(
+        where={"id": user_id},
+        data={
+            "profile": {"create": {"clientFacts": ["new"]}},
+            "membershipHistory": {
+                "create": [{"community": "ultra", "newStatus": "active"}],
+            },
+        },
+        include={"profile": True, "membershipHistory": True},
+    )
+    assert updated is not None and updated.profile is not None
+    assert updated.profile.clientFacts == ["new"]
+    assert updated.membershipHistory is not None
+    assert [h.newStatus for h in updated.membershipHistory] == ["active"]
+
+
+async def test_a_transaction_honours_max_wait_and_timeout(client: Prisma) -> None:
+    async with client.tx(max_wait=dt.timedelta(seconds=2), timeout=dt.timedelta(seconds=5)) as tx:
+        await tx.coachuser.create(
+            data={"googleId": "g", "email": "e@example.com", "displayName": "E"}
+        )
+        assert await tx.coachuser.count() == 1
+    assert await client.coachuser.count() == 1
