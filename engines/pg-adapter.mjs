@@ -16,47 +16,20 @@
 //      holds connections. The shadow pool gets the parsed URL with its own database, and
 //      it is closed before the database is dropped.
 // Pools let the process exit when idle, so a finished CLI command does not linger.
-import pg from 'pg'
+import { clientRewritingResults, reportCatalogTypesAsText, TEXT_OID } from './pg-types.mjs'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils'
 import { parse } from 'pg-connection-string'
 
-const TEXT_OID = 25
-const TEXT_ARRAY_OID = 1009
-// "char", name, int2vector, regproc, oidvector, pg_node_tree, regclass, regtype
-const CATALOG_SCALARS = new Set([19, 22, 24, 30, 194, 2205, 2206])
-const CHAR_OID = 18
 // Appended to the name of a `"char"` column between the pg client and the adapter.
 const CHAR_MARKER = '\u0000domainlayer:char'
-// _char, _name, _int2vector, _regproc, _oidvector, _regclass, _regtype
-const CATALOG_ARRAYS = new Set([1002, 1003, 1006, 1008, 1013, 2210, 2211])
 
-function catalogColumnsAsText(result) {
-  for (const res of Array.isArray(result) ? result : [result]) {
-    for (const field of res?.fields ?? []) {
-      if (field.dataTypeID === CHAR_OID) {
-        field.dataTypeID = TEXT_OID
-        field.name += CHAR_MARKER
-      } else if (CATALOG_SCALARS.has(field.dataTypeID)) field.dataTypeID = TEXT_OID
-      else if (CATALOG_ARRAYS.has(field.dataTypeID)) field.dataTypeID = TEXT_ARRAY_OID
-    }
-  }
-  return result
+function markChar(field) {
+  field.dataTypeID = TEXT_OID
+  field.name += CHAR_MARKER
 }
 
-class CatalogTextClient extends pg.Client {
-  query(config, values, callback) {
-    if (typeof values === 'function') {
-      callback = values
-      values = undefined
-    }
-    if (typeof callback === 'function') {
-      return super.query(config, values, (err, res) => callback(err, err ? res : catalogColumnsAsText(res)))
-    }
-    const pending = super.query(config, values)
-    return typeof pending?.then === 'function' ? pending.then(catalogColumnsAsText) : pending
-  }
-}
+const CatalogTextClient = clientRewritingResults((result) => reportCatalogTypesAsText(result, markChar))
 
 function withCharColumns(queryable) {
   const queryRaw = queryable.queryRaw.bind(queryable)

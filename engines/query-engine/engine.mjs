@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import pg from 'pg'
 import * as bindings from '@prisma/query-engine-wasm/postgresql/query_engine_bg.js'
+import { clientRewritingResults, reportCatalogTypesAsText, TEXT_OID } from '../pg-types.mjs'
 
 const require = createRequire(import.meta.url)
 const { PrismaPg } = require('@prisma/adapter-pg-5')
@@ -17,6 +18,14 @@ const { bindAdapter } = require(
 )
 
 export const ENGINE_COMMIT = '393aa359c9ad4a4bb28630fb5613f9c281cde053'
+
+// Raw queries may return catalog types (current_database() is a `name`); the native engine
+// reads them as text, and so does this one ("char" included).
+const CatalogTextClient = clientRewritingResults((result) =>
+  reportCatalogTypesAsText(result, (field) => {
+    field.dataTypeID = TEXT_OID
+  }),
+)
 
 let instantiated = false
 
@@ -62,7 +71,7 @@ export function poolOptions(url, cpus) {
   for (const key of ['connection_limit', 'pool_timeout', 'schema', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
     parsed.searchParams.delete(key)
   }
-  return { connectionString: parsed.toString(), max: limit }
+  return { connectionString: parsed.toString(), max: limit, Client: CatalogTextClient }
 }
 
 /**

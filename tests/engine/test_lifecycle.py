@@ -117,3 +117,57 @@ def test_a_bare_prisma_client_works_with_no_database_variable(database_url: str)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_with_no_database_url_a_bare_client_uses_the_embedded_server() -> None:
+    code = (
+        "import asyncio\n"
+        "from prisma import Prisma\n"
+        "async def main():\n"
+        "    db = Prisma()\n"
+        "    await db.connect()\n"
+        "    print(await db.query_first('SELECT current_database() AS name'))\n"
+        "    await db.disconnect()\n"
+        "asyncio.run(main())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = _run_python(code, env)
+    assert done.returncode == 0, done.stderr
+    assert "'name': 'domainlayer'" in done.stdout
+
+
+def test_an_exiting_client_process_leaves_no_engine_behind(database_url: str) -> None:
+    """The client dies without disconnecting (os._exit): its engine stops by itself."""
+    code = (
+        "import asyncio, os\n"
+        "from prisma import Prisma\n"
+        "async def main():\n"
+        "    db = Prisma()\n"
+        "    await db.connect()\n"
+        "    print(db._engine.process.pid, flush=True)\n"
+        "    os._exit(0)\n"
+        "asyncio.run(main())\n"
+    )
+    done = _run_python(code, {**os.environ, "DATABASE_URL": database_url})
+    assert done.returncode == 0, done.stderr
+    pid = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = (
+        Path(f"/proc/{pid}").exists()
+        and "Z" not in (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+    )
+    assert not alive

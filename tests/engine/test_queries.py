@@ -285,3 +285,10 @@ async def test_a_transaction_honours_max_wait_and_timeout(client: Prisma) -> Non
         )
         assert await tx.coachuser.count() == 1
     assert await client.coachuser.count() == 1
+
+
+async def test_raw_queries_read_catalog_types_as_text(client: Prisma, database_url: str) -> None:
+    row = await client.query_first(
+        "SELECT current_database() AS db, 'r'::\"char\" AS kind, 'pg_class'::regclass AS rel"
+    )
+    assert row == {"db": database_url.rsplit("/", 1)[1], "kind": "r", "rel": "pg_class"}
