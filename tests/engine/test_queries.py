@@ -292,3 +292,38 @@ async def test_raw_queries_read_catalog_types_as_text(client: Prisma, database_u
         "SELECT current_database() AS db, 'r'::\"char\" AS kind, 'pg_class'::regclass AS rel"
     )
     assert row == {"db": database_url.rsplit("/", 1)[1], "kind": "r", "rel": "pg_class"}
+
+
+async def test_more_filters_find_first_and_relation_filters(client: Prisma) -> None:
+    coach = await _user(client, 1, role="coach", coachLevel=3)
+    loner = await _user(client, 2, role="client", coachLevel=None)
+    for n, status in enumerate(["scheduled", "completed"]):
+        await client.appointment.create(
+            data={
+                "scheduledFor": dt.datetime(2026, 1, 1 + n, tzinfo=dt.UTC),
+                "client": {"connect": {"id": loner}},
+                "coach": {"connect": {"id": coach}},
+                "roomId": f"room-{n}",
+                "status": status,
+            }
+        )
+    first = await client.coachuser.find_first(where={"email": {"endswith": "1@example.com"}})
+    assert first is not None and first.id == coach
+    assert await client.coachuser.find_first(where={"coachLevel": {"lt": 3}}) is None
+    nulls = await client.coachuser.find_many(where={"coachLevel": None})
+    assert [u.id for u in nulls] == [loner]
+    negated = await client.coachuser.find_many(where={"NOT": [{"role": "coach"}]})
+    assert [u.id for u in negated] == [loner]
+    every_done = await client.coachuser.find_many(
+        where={"coachAppointments": {"every": {"status": "completed"}}, "role": "coach"}
+    )
+    assert every_done == []
+    none_booked = await client.coachuser.find_many(where={"clientAppointments": {"none": {}}})
+    assert [u.id for u in none_booked] == [coach]
+    by_relation = await client.appointment.find_many(
+        where={
+            "coach": {"is": {"coachLevel": {"gt": 2}}},
+            "scheduledFor": {"lte": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+        }
+    )
+    assert [a.roomId for a in by_relation] == ["room-0"]
