@@ -97,16 +97,21 @@ class Parser {
 
   arguments() {
     this.next('(')
-    const args = {}
+    return this.entries(')')
+  }
+
+  /** `key: value` pairs up to `close` (consumed). */
+  entries(close) {
+    const object = {}
     this.skipCommas()
-    while (this.peek()?.kind !== ')') {
+    while (this.peek()?.kind !== close) {
       const key = this.next('name').value
       this.next(':')
-      args[key] = this.value()
+      object[key] = this.value()
       this.skipCommas()
     }
-    this.next(')')
-    return args
+    this.next(close)
+    return object
   }
 
   selectionSet() {
@@ -142,18 +147,8 @@ class Parser {
         this.next(']')
         return items
       }
-      case '{': {
-        const object = {}
-        this.skipCommas()
-        while (this.peek()?.kind !== '}') {
-          const key = this.next('name').value
-          this.next(':')
-          object[key] = this.value()
-          this.skipCommas()
-        }
-        this.next('}')
-        return object
-      }
+      case '{':
+        return this.entries('}')
       default:
         throw new GraphQLSyntaxError(`unexpected ${token.kind} at ${token.at}`)
     }

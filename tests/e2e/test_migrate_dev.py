@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncpg
 
 from domainlayer.settings import PROJECT_ROOT
+from tests.support.processes import run
 
 NEW_MODEL = """
 model CoachNote {
@@ -34,14 +35,10 @@ def _scratch_project(tmp_path: Path) -> Path:
 
 def _prisma(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the project's `prisma` dispatcher inside the scratch project."""
-    return subprocess.run(
+    return run(
         ["node", str(project / "engines" / "prisma-cli.mjs"), *args],
         cwd=project,
         env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import asyncpg
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from domainlayer.errors import ToolchainError
 from domainlayer.settings import PROJECT_ROOT
 from domainlayer.toolchain import run_prisma
+from tests.support.processes import run
 
 PRISMA = PROJECT_ROOT / ".venv" / "bin" / "prisma"
 DIFF_HISTORY_TO_SCHEMA = [
@@ -113,13 +113,7 @@ def test_a_failing_command_raises_a_toolchain_error_with_the_cli_output() -> Non
 
 def test_the_prisma_command_of_the_environment_runs_the_pinned_cli_offline() -> None:
     """`prisma` (Prisma Client Python's command) reaches the project's CLI, no download."""
-    done = subprocess.run(
-        [str(PRISMA), "--version"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = run([str(PRISMA), "--version"])
+    assert done.returncode == 0, done.stderr
     assert re.search(r"^prisma\s+:\s+6\.19\.3$", done.stdout, re.MULTILINE)
     assert "@prisma/schema-engine-wasm" in done.stdout

@@ -7,18 +7,11 @@ import sys
 
 import asyncpg
 
-from domainlayer.settings import PROJECT_ROOT
+from tests.support.processes import run
 
 
 def _seed(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seed", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run([sys.executable, "-m", "seed", *args])
 
 
 def test_bad_arguments_exit_2_with_usage() -> None:

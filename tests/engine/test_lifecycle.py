@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from prisma import Prisma
 
 from domainlayer.client import connect_client
-from domainlayer.settings import PROJECT_ROOT
+from tests.support.processes import connect_and_print, run_python
 
 
 def _engine_pids() -> set[int]:
@@ -92,59 +90,21 @@ async def test_metrics_count_the_queries(client: Prisma) -> None:
     assert "prisma_client_queries_total" in text
 
 
-def test_a_bare_prisma_client_works_with_no_database_variable(database_url: str) -> None:
-    """`import prisma; Prisma()` in the project environment: DATABASE_URL comes from .env
-    or the embedded server; here it is passed by the environment of a child process."""
-    code = (
-        "import asyncio\n"
-        "from prisma import Prisma\n"
-        "async def main():\n"
-        "    db = Prisma()\n"
-        "    await db.connect()\n"
-        "    print(await db.coachuser.count())\n"
-        "    await db.disconnect()\n"
-        "asyncio.run(main())\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["DATABASE_URL"] = database_url
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def test_a_bare_prisma_client_works_with_no_setup(database_url: str) -> None:
+    """`import prisma; Prisma()` in the project environment, DATABASE_URL from the env."""
+    done = run_python(
+        connect_and_print("await db.coachuser.count()"),
+        env={**os.environ, "DATABASE_URL": database_url},
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
 
 
-def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_with_no_database_url_a_bare_client_uses_the_embedded_server() -> None:
-    code = (
-        "import asyncio\n"
-        "from prisma import Prisma\n"
-        "async def main():\n"
-        "    db = Prisma()\n"
-        "    await db.connect()\n"
-        "    print(await db.query_first('SELECT current_database() AS name'))\n"
-        "    await db.disconnect()\n"
-        "asyncio.run(main())\n"
-    )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = _run_python(code, env)
+    done = run_python(
+        connect_and_print("await db.query_first('SELECT current_database() AS name')"), env=env
+    )
     assert done.returncode == 0, done.stderr
     assert "'name': 'domainlayer'" in done.stdout
 
@@ -161,7 +121,7 @@ def test_an_exiting_client_process_leaves_no_engine_behind(database_url: str) ->
         "    os._exit(0)\n"
         "asyncio.run(main())\n"
     )
-    done = _run_python(code, {**os.environ, "DATABASE_URL": database_url})
+    done = run_python(code, env={**os.environ, "DATABASE_URL": database_url})
     assert done.returncode == 0, done.stderr
     pid = int(done.stdout.split()[0])
     deadline = time.monotonic() + 10

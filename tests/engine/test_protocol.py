@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import httpx
 from prisma import Json, Prisma
 
-from domainlayer.settings import PROJECT_ROOT
+from tests.support.processes import run_python
 
 
 async def test_models_of_all_five_schemas_are_reachable(client: Prisma) -> None:
@@ -82,15 +80,7 @@ def test_log_queries_prints_the_sql(database_url: str) -> None:
         "    await db.disconnect()\n"
         "asyncio.run(main())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python(code, env={**os.environ, "DATABASE_URL": database_url})
     assert done.returncode == 0, done.stderr
     logged = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     queries = [entry.get("query", "") for entry in logged if entry.get("is_query")]
