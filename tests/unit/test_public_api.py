@@ -9,7 +9,16 @@ import pytest
 import domainlayer
 from domainlayer import errors
 
-PUBLIC_MODULES = ["domainlayer", "domainlayer.errors", "domainlayer.settings"]
+PUBLIC_MODULES = [
+    "domainlayer",
+    "domainlayer.errors",
+    "domainlayer.settings",
+    "domainlayer.client",
+    "domainlayer.repository",
+    "domainlayer.madfam.rules",
+    "domainlayer.coach.rules",
+    "domainlayer.churn.rules",
+]
 
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)

@@ -1,0 +1,1 @@
+"""churn (001): eCommerce churn early warning: risk levels, alerts, retention."""

@@ -1,0 +1,1 @@
+"""coach (003): HybridCoach coaching platform: roles, auth codes, sessions, maintenance."""
