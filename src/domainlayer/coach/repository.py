@@ -1,0 +1,203 @@
+"""coach's authentication repository: auth codes, rate limits and sessions in PostgreSQL.
+
+The invariants hold under concurrent callers because each is one SQL statement:
+- "at most 5 codes per Skool user per UTC day": the RateLimit row is counted by one atomic
+  upsert, and the AuthCode is inserted by the same statement only when the new count is
+  within the limit (a data-modifying CTE). Every request counts, granted or not.
+- "a code is used once": the UPDATE that marks it used matches only an active, unused,
+  unexpired code, and the session is inserted from that UPDATE's result, so of any number
+  of concurrent redeemers exactly one gets a row back.
+The client cannot express an upsert-with-condition or a CTE, so these use its raw queries
+(one place per rule, here). Tokens and codes come from `secrets`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from prisma import Prisma
+
+from domainlayer.errors import InvalidInputError
+from domainlayer.repository import translating_errors
+
+from .errors import (
+    AuthCodeNotFound,
+    AuthCodeUnavailable,
+    RateLimitExceeded,
+    SessionExpired,
+    SessionInactive,
+    SessionNotFound,
+)
+from .rules import AUTH_CODE_TTL, MAX_CODES_PER_DAY, SESSION_TTL, auth_code_string, rate_limit_day
+
+__all__ = ["AuthRepository", "IssuedCode", "OpenedSession"]
+
+
+def _new_id() -> str:
+    # Prisma's cuid() default applies only to writes made through the client.
+    return "c" + secrets.token_hex(12)
+
+
+def _utc(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    code: str
+    skool_user_id: str
+    expires_at: datetime
+    requests_today: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    token: str
+    skool_user_id: str
+    skool_username: str
+    expires_at: datetime
+
+
+_ISSUE_CODE = """
+WITH counted AS (
+    INSERT INTO coach."RateLimit"
+        (id, "skoolUserId", "requestDate", "requestCount", "lastRequestAt")
+    VALUES ($1, $2, $3::date, 1, $4::timestamp)
+    ON CONFLICT ("skoolUserId", "requestDate") DO UPDATE
+        SET "requestCount" = "RateLimit"."requestCount" + 1,
+            "lastRequestAt" = EXCLUDED."lastRequestAt"
+    RETURNING "requestCount"
+), issued AS (
+    INSERT INTO coach."AuthCode"
+        (id, code, "skoolUserId", "skoolUsername", "generatedAt", "expiresAt", "isActive")
+    SELECT $5, $6, $2, $7, $4::timestamp, $8::timestamp, true
+    FROM counted WHERE counted."requestCount" <= $9
+    RETURNING code
+)
+SELECT counted."requestCount" AS count, (SELECT code FROM issued) AS code FROM counted
+"""
+
+_REDEEM_CODE = """
+WITH used AS (
+    UPDATE coach."AuthCode"
+    SET "usedAt" = $2::timestamp, "usedIpAddress" = $3, "userAgent" = $4,
+        "deviceFingerprint" = $5, "isActive" = false
+    WHERE code = $1 AND "isActive" AND "usedAt" IS NULL AND "expiresAt" > $2::timestamp
+    RETURNING code, "skoolUserId", "skoolUsername"
+)
+INSERT INTO coach."UserSession"
+    (id, "sessionId", "skoolUserId", "skoolUsername", "authCodeUsed", "createdAt",
+     "expiresAt", "lastActive", "ipAddress", "userAgent", "deviceFingerprint", "isActive")
+SELECT $6, $7, used."skoolUserId", used."skoolUsername", used.code, $2::timestamp,
+       $8::timestamp, $2::timestamp, $3, $4, $5, true
+FROM used
+RETURNING "skoolUserId", "skoolUsername", "expiresAt"
+"""
+
+_TOUCH_SESSION = """
+UPDATE coach."UserSession" SET "lastActive" = $2::timestamp
+WHERE "sessionId" = $1 AND "isActive" AND "expiresAt" > $2::timestamp
+RETURNING "skoolUserId", "skoolUsername", "expiresAt"
+"""
+
+
+def _naive_utc(moment: datetime) -> str:
+    # The coach tables use `timestamp(3)` (UTC by Prisma's convention).
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+
+def _require(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{name} is required")
+    return value
+
+
+class AuthRepository:
+    """Auth codes, their rate limit, and the sessions they open."""
+
+    def __init__(self, client: Prisma) -> None:
+        self._client = client
+
+    async def issue_code(
+        self, skool_user_id: str, skool_username: str, now: datetime
+    ) -> IssuedCode:
+        """A new code for the Skool user, or RateLimitExceeded past 5 today (nothing created)."""
+        _require(skool_user_id, "skool_user_id")
+        _require(skool_username, "skool_username")
+        code = auth_code_string(now, secrets.token_urlsafe(12))
+        expires = now + AUTH_CODE_TTL
+        with translating_errors():
+            row = await self._client.query_first(
+                _ISSUE_CODE,
+                _new_id(),
+                skool_user_id,
+                rate_limit_day(now).isoformat(),
+                _naive_utc(now),
+                _new_id(),
+                code,
+                skool_username,
+                _naive_utc(expires),
+                MAX_CODES_PER_DAY,
+            )
+        count = int(row["count"])
+        if row["code"] is None:
+            raise RateLimitExceeded(
+                f"{skool_user_id} has requested {count} codes today (at most {MAX_CODES_PER_DAY})"
+            )
+        return IssuedCode(code, skool_user_id, expires, count)
+
+    async def redeem_code(
+        self,
+        code: str,
+        *,
+        now: datetime,
+        ip_address: str,
+        user_agent: str,
+        device_fingerprint: str,
+    ) -> OpenedSession:
+        """Use the code once and open a 30-day session; concurrent redeemers get one session."""
+        _require(code, "code")
+        for value, name in ((ip_address, "ip_address"), (user_agent, "user_agent")):
+            _require(value, name)
+        _require(device_fingerprint, "device_fingerprint")
+        token = secrets.token_urlsafe(32)
+        with translating_errors():
+            row = await self._client.query_first(
+                _REDEEM_CODE,
+                code,
+                _naive_utc(now),
+                ip_address,
+                user_agent,
+                device_fingerprint,
+                _new_id(),
+                token,
+                _naive_utc(now + SESSION_TTL),
+            )
+        if not row:
+            exists = await self._client.authcode.find_unique(where={"code": code})
+            if exists is None:
+                raise AuthCodeNotFound(f"no auth code {code!r}")
+            raise AuthCodeUnavailable(f"auth code {code!r} was used, deactivated or expired")
+        return OpenedSession(
+            token, row["skoolUserId"], row["skoolUsername"], _utc(row["expiresAt"])
+        )
+
+    async def validate_session(self, token: str, now: datetime) -> OpenedSession:
+        """The live session for ``token`` (its lastActive is updated), or a typed error."""
+        _require(token, "token")
+        with translating_errors():
+            row = await self._client.query_first(_TOUCH_SESSION, token, _naive_utc(now))
+        if row:
+            return OpenedSession(
+                token, row["skoolUserId"], row["skoolUsername"], _utc(row["expiresAt"])
+            )
+        session = await self._client.coachusersession.find_unique(where={"sessionId": token})
+        if session is None:
+            raise SessionNotFound("no session for this token")
+        if not session.isActive:
+            raise SessionInactive("the session was ended")
+        raise SessionExpired("the session has expired")
