@@ -1,0 +1,178 @@
+"""madfam's repositories: leads (scored by the rules) and the email queue.
+
+Creating a lead writes the Lead, its `lead.created` activity, an AnalyticsEvent and the
+welcome EmailQueue row in one transaction: all four or none. Email workers claim pending
+rows with `FOR UPDATE SKIP LOCKED` in one statement (the client cannot express row locks),
+which marks them `sending`: two workers never hold the same email. A failed send goes back
+to `pending` until it has had `max_attempts`, then stays `failed`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from prisma import Json, Prisma
+from prisma.models import Lead
+
+from domainlayer.errors import InvalidInputError, NotFoundError
+from domainlayer.repository import translating_errors, unit_of_work
+
+from .rules import ServiceTier, score_lead
+
+__all__ = ["MAX_EMAIL_ATTEMPTS", "ClaimedEmail", "EmailQueueRepository", "LeadRepository"]
+
+#: Sends tried before an email stays `failed`.
+MAX_EMAIL_ATTEMPTS: Final = 3
+
+
+class LeadRepository:
+    def __init__(self, client: Prisma) -> None:
+        self._client = client
+
+    async def create_lead(
+        self,
+        *,
+        email: str,
+        tier: str,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        company: str | None = None,
+        phone: str | None = None,
+        message: str | None = None,
+        industry: str | None = None,
+        company_size: str | None = None,
+        source: str = "WEBSITE",
+    ) -> Lead:
+        """Score and store a lead with its activity, analytics event and welcome email."""
+        if tier not in ServiceTier.__members__:
+            raise InvalidInputError(f"unknown service tier: {tier!r}")
+        score = score_lead(
+            email=email,
+            company=company,
+            phone=phone,
+            message=message,
+            tier=tier,
+            industry=industry,
+            company_size=company_size,
+        )
+        async with unit_of_work(self._client) as tx:
+            lead = await tx.lead.create(
+                data={
+                    "email": email.strip(),
+                    "tier": ServiceTier(tier),  # type: ignore[typeddict-item]
+                    "firstName": first_name,
+                    "lastName": last_name,
+                    "company": company,
+                    "phone": phone,
+                    "message": message,
+                    "industry": industry,
+                    "companySize": company_size,
+                    "source": source,  # type: ignore[typeddict-item]
+                    "score": score,
+                }
+            )
+            await tx.leadactivity.create(
+                data={
+                    "type": "lead_created",
+                    "description": f"Lead created with score {score}",
+                    "lead": {"connect": {"id": lead.id}},
+                    "metadata": Json({"score": score, "tier": tier}),
+                }
+            )
+            await tx.madfamanalyticsevent.create(
+                data={
+                    "event": "lead.created",
+                    "properties": Json({"leadId": lead.id, "score": score, "tier": tier}),
+                }
+            )
+            await tx.emailqueue.create(
+                data={
+                    "to": Json([lead.email]),
+                    "subject": "Welcome to MADFAM",
+                    "template": "welcome",
+                    "data": Json({"leadId": lead.id, "firstName": first_name, "tier": tier}),
+                }
+            )
+        return lead
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedEmail:
+    id: str
+    to: list[str]
+    subject: str
+    template: str
+    data: dict[str, Any]
+    attempts: int
+
+
+_CLAIM = """
+UPDATE madfam."EmailQueue" q
+SET status = 'sending', attempts = q.attempts + 1, "updatedAt" = now()
+WHERE q.id IN (
+    SELECT id FROM madfam."EmailQueue"
+    WHERE status = 'pending' AND attempts < $2
+    ORDER BY "createdAt", id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING q.id, q."to"::text AS to_json, q.subject, q.template, q.data::text AS data_json,
+          q.attempts
+"""
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class EmailQueueRepository:
+    def __init__(self, client: Prisma, *, max_attempts: int = MAX_EMAIL_ATTEMPTS) -> None:
+        if max_attempts < 1:
+            raise InvalidInputError("max_attempts must be at least 1")
+        self._client = client
+        self._max_attempts = max_attempts
+
+    async def claim(self, batch_size: int = 10) -> list[ClaimedEmail]:
+        """Take up to ``batch_size`` pending emails for this worker alone."""
+        if not 1 <= batch_size <= 1000:
+            raise InvalidInputError("batch_size must be 1..1000")
+        with translating_errors():
+            rows = await self._client.query_raw(_CLAIM, batch_size, self._max_attempts)
+        return [
+            ClaimedEmail(
+                id=r["id"],
+                to=list(_json(r["to_json"])),
+                subject=r["subject"],
+                template=r["template"],
+                data=dict(_json(r["data_json"])),
+                attempts=int(r["attempts"]),
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, email_id: str, now: datetime) -> None:
+        with translating_errors():
+            done = await self._client.emailqueue.update_many(
+                where={"id": email_id, "status": "sending"},
+                data={"status": "sent", "sentAt": now, "error": None},
+            )
+        if done == 0:
+            raise NotFoundError(f"no email {email_id!r} is being sent")
+
+    async def mark_failed(self, email_id: str, error: str) -> str:
+        """Record a failed send: back to `pending`, or `failed` after the last attempt."""
+        with translating_errors():
+            email = await self._client.emailqueue.find_first(
+                where={"id": email_id, "status": "sending"}
+            )
+            if email is None:
+                raise NotFoundError(f"no email {email_id!r} is being sent")
+            status = "failed" if email.attempts >= self._max_attempts else "pending"
+            await self._client.emailqueue.update_many(
+                where={"id": email_id, "status": "sending"},
+                data={"status": status, "error": error[:2000]},
+            )
+        return status

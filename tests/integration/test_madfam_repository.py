@@ -1,0 +1,112 @@
+"""madfam repositories on the real database: atomic lead creation, exclusive email claims."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from prisma import Json, Prisma
+
+from domainlayer.client import connect_client
+from domainlayer.errors import InvalidInputError
+from domainlayer.madfam.repository import EmailQueueRepository, LeadRepository
+from domainlayer.madfam.rules import score_lead
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[Prisma]:
+    db = await connect_client(f"{database_url}?connection_limit=10")
+    try:
+        yield db
+    finally:
+        await db.disconnect()
+
+
+async def test_creating_a_lead_scores_it_and_records_activity_event_and_email(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    lead = await LeadRepository(client).create_lead(
+        email="ceo@acme.mx", tier="L3_CONSULTING", company="Acme", industry="manufacturing"
+    )
+    expected = score_lead(
+        email="ceo@acme.mx", tier="L3_CONSULTING", company="Acme", industry="manufacturing"
+    )
+    assert lead.score == expected == 95
+    counts = await db.fetchrow(
+        """SELECT (SELECT count(*) FROM madfam."LeadActivity" WHERE "leadId" = $1) AS activities,
+                  (SELECT count(*) FROM madfam."AnalyticsEvent" WHERE event = 'lead.created')
+                      AS events,
+                  (SELECT count(*) FROM madfam."EmailQueue" WHERE template = 'welcome')
+                      AS emails""",
+        lead.id,
+    )
+    assert counts is not None and tuple(counts) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"email": "not-an-email", "tier": "L1_ESSENTIALS"}, {"email": "a@b.co", "tier": "X"}]
+)
+async def test_a_bad_lead_writes_nothing(
+    client: Prisma, db: asyncpg.Connection, kwargs: dict[str, str]
+) -> None:
+    with pytest.raises(InvalidInputError):
+        await LeadRepository(client).create_lead(**kwargs)
+    assert await db.fetchval('SELECT count(*) FROM madfam."Lead"') == 0
+    assert await db.fetchval('SELECT count(*) FROM madfam."EmailQueue"') == 0
+
+
+async def _queue(client: Prisma, n: int) -> None:
+    for i in range(n):
+        await client.emailqueue.create(
+            data={
+                "to": Json([f"u{i}@example.com"]),
+                "subject": "s",
+                "template": "follow_up",
+                "data": Json({"i": i}),
+            }
+        )
+
+
+async def test_concurrent_workers_never_claim_the_same_email(client: Prisma) -> None:
+    await _queue(client, 60)
+    queue = EmailQueueRepository(client)
+
+    async def worker() -> list[str]:
+        mine: list[str] = []
+        while batch := await queue.claim(batch_size=4):
+            mine.extend(e.id for e in batch)
+        return mine
+
+    claims = await asyncio.gather(*(worker() for _ in range(8)))
+    every = [email_id for claim in claims for email_id in claim]
+    assert len(every) == len(set(every)) == 60
+
+
+async def test_failed_sends_retry_until_the_maximum_then_stay_failed(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    await _queue(client, 1)
+    queue = EmailQueueRepository(client, max_attempts=2)
+    (first,) = await queue.claim()
+    assert first.to == ["u0@example.com"] and first.data == {"i": 0}
+    assert await queue.mark_failed(first.id, "smtp timeout") == "pending"
+    (second,) = await queue.claim()
+    assert second.attempts == 2
+    assert await queue.mark_failed(second.id, "smtp timeout") == "failed"
+    assert await queue.claim() == []
+    row = await db.fetchrow('SELECT status, attempts, error FROM madfam."EmailQueue"')
+    assert row is not None and tuple(row) == ("failed", 2, "smtp timeout")
+
+
+async def test_a_sent_email_is_marked_with_its_time(client: Prisma, db: asyncpg.Connection) -> None:
+    await _queue(client, 1)
+    queue = EmailQueueRepository(client)
+    (email,) = await queue.claim()
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    await queue.mark_sent(email.id, now)
+    row = await db.fetchrow('SELECT status, "sentAt" FROM madfam."EmailQueue"')
+    assert row is not None and row["status"] == "sent"
+    assert row["sentAt"].replace(tzinfo=UTC) == now
