@@ -1,0 +1,110 @@
+"""churn repository on the real database: predictions, alerts, retention."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from prisma import Json, Prisma
+
+from domainlayer.churn.repository import ChurnRepository
+from domainlayer.client import connect_client
+from domainlayer.errors import InvalidInputError, NotFoundError
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[Prisma]:
+    db = await connect_client(f"{database_url}?connection_limit=10")
+    try:
+        await db.modelversion.create(
+            data={
+                "version": "v1",
+                "name": "churn",
+                "algorithm": "xgboost",
+                "features": Json(["recency"]),
+                "trainedAt": NOW,
+            }
+        )
+        yield db
+    finally:
+        await db.disconnect()
+
+
+async def _customer(client: Prisma) -> str:
+    customer = await client.customer.create(
+        data={"email": "c@example.com", "firstName": "C", "lastName": "D"}
+    )
+    return customer.id
+
+
+async def test_a_rising_prediction_updates_the_customer_and_raises_one_alert(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    low = await repo.record_prediction(customer, 0.2, model_version="v1", now=NOW)
+    assert low.alert is None
+    high = await repo.record_prediction(customer, 0.65, model_version="v1", now=NOW)
+    assert high.previous_level == "LOW" and high.alert is not None
+    assert high.alert.priority == "HIGH"
+    same = await repo.record_prediction(customer, 0.7, model_version="v1", now=NOW)
+    assert same.alert is None
+    row = await db.fetchrow('SELECT "churnProbability", "riskLevel" FROM churn."Customer"')
+    assert row is not None and tuple(row) == (0.7, "HIGH")
+    assert await db.fetchval('SELECT count(*) FROM churn."ChurnPrediction"') == 3
+    assert await db.fetchval('SELECT count(*) FROM churn."Alert"') == 1
+
+
+async def test_concurrent_rising_predictions_alert_once(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    await asyncio.gather(
+        *(repo.record_prediction(customer, 0.9, model_version="v1", now=NOW) for _ in range(10))
+    )
+    assert await db.fetchval('SELECT count(*) FROM churn."Alert"') == 1
+    assert await db.fetchval('SELECT count(*) FROM churn."ChurnPrediction"') == 10
+
+
+async def test_bad_predictions_write_nothing(client: Prisma, db: asyncpg.Connection) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    with pytest.raises(InvalidInputError):
+        await repo.record_prediction(customer, 1.5, model_version="v1", now=NOW)
+    with pytest.raises(NotFoundError):
+        await repo.record_prediction("nobody", 0.5, model_version="v1", now=NOW)
+    assert await db.fetchval('SELECT count(*) FROM churn."ChurnPrediction"') == 0
+
+
+async def test_retention_deletes_only_what_the_policy_no_longer_keeps(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    for age in (10, 100):
+        await client.customerevent.create(
+            data={
+                "customer": {"connect": {"id": customer}},
+                "category": "ENGAGEMENT",  # type: ignore[typeddict-item]
+                "eventType": "login",
+                "occurredAt": NOW - timedelta(days=age),
+            }
+        )
+    await repo.record_prediction(customer, 0.9, model_version="v1", now=NOW - timedelta(days=40))
+    await client.alert.update_many(
+        where={},
+        data={"status": "RESOLVED", "resolvedAt": NOW - timedelta(days=8)},  # type: ignore[typeddict-item]
+    )
+    await client.systemmetrics.create(
+        data={"metricName": "m", "metricType": "system", "value": 1, "recordedAt": NOW}
+    )
+    report = await repo.apply_retention(NOW)
+    assert (report.customer_events, report.predictions, report.resolved_alerts) == (1, 1, 1)
+    assert report.system_metrics == 0
+    assert await db.fetchval('SELECT count(*) FROM churn."CustomerEvent"') == 1
