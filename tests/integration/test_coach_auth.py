@@ -128,3 +128,49 @@ async def test_bad_input_is_refused_and_writes_nothing(
     with pytest.raises(InvalidInputError):
         await auth.issue_code("skool-1", "Ana", datetime(2026, 11, 25))
     assert await db.fetchval('SELECT count(*) FROM coach."RateLimit"') == 0
+
+
+async def test_maintenance_cleans_up_and_archives_in_one_run(
+    client: Prisma, auth: AuthRepository, db: asyncpg.Connection
+) -> None:
+    from domainlayer.coach.repository import MaintenanceRepository
+
+    # a used, expired code whose session expired and ended: both go
+    gone = await auth.issue_code("skool-1", "Ana", NOW - timedelta(days=40))
+    old = await auth.redeem_code(gone.code, now=NOW - timedelta(days=40), **DEVICE)
+    await db.execute(
+        'UPDATE coach."UserSession" SET "isActive" = false WHERE "sessionId" = $1', old.token
+    )
+    # a used, expired code whose session is still live: kept (the FK needs it)
+    kept = await auth.issue_code("skool-2", "Bo", NOW - timedelta(days=1))
+    await auth.redeem_code(kept.code, now=NOW - timedelta(days=1), **DEVICE)
+    # coaching sessions: one ended 7 months ago (archived), one last week (kept)
+    coach = await client.coachuser.create(
+        data={"googleId": "c", "email": "c@x.io", "displayName": "C"}
+    )
+    appointment = await client.appointment.create(
+        data={
+            "scheduledFor": NOW,
+            "roomId": "r1",
+            "client": {"connect": {"id": coach.id}},
+            "coach": {"connect": {"id": coach.id}},
+        }
+    )
+    for n, ended in enumerate((NOW - timedelta(days=213), NOW - timedelta(days=7))):
+        await client.coachsession.create(
+            data={
+                "roomId": "r1",
+                "appointment": {"connect": {"id": appointment.id}},
+                "user": {"connect": {"id": coach.id}}
+                if n == 0
+                else {"create": {"googleId": "u", "email": "u@x.io", "displayName": "U"}},
+                "endedAt": ended,
+                "status": "completed",
+            }
+        )
+    report = await MaintenanceRepository(client).run(NOW)
+    assert (report.expired_sessions_deleted, report.used_codes_deleted) == (1, 1)
+    assert report.coaching_sessions_archived == 1
+    assert await db.fetchval('SELECT count(*) FROM coach."AuthCode"') == 1
+    assert await db.fetchval('SELECT count(*) FROM coach."SessionArchive"') == 1
+    assert await db.fetchval('SELECT count(*) FROM coach."Session"') == 1

@@ -9,6 +9,7 @@ import pytest
 
 from domainlayer.coach.rules import (
     NaiveDatetimeError,
+    archive_cutoff,
     auth_code_string,
     determine_user_role,
     rate_limit_day,
@@ -93,3 +94,16 @@ def test_an_auth_code_carries_unix_milliseconds_and_the_random_part() -> None:
     assert auth_code_string(NOW, "AbCdEfGhIjK") == f"vgs-{int(NOW.timestamp() * 1000)}-AbCdEfGhIjK"
     with pytest.raises(ValueError, match="64 bits"):
         auth_code_string(NOW, "short")
+
+
+@pytest.mark.parametrize(
+    ("now", "cutoff"),
+    [
+        (datetime(2026, 11, 25, 12, tzinfo=UTC), datetime(2026, 5, 25, 12, tzinfo=UTC)),
+        (datetime(2026, 3, 15, tzinfo=UTC), datetime(2025, 9, 15, tzinfo=UTC)),
+        (datetime(2026, 8, 31, tzinfo=UTC), datetime(2026, 2, 28, tzinfo=UTC)),
+        (datetime(2028, 8, 31, tzinfo=UTC), datetime(2028, 2, 29, tzinfo=UTC)),
+    ],
+)
+def test_sessions_archive_after_six_calendar_months(now: datetime, cutoff: datetime) -> None:
+    assert archive_cutoff(now) == cutoff

@@ -21,7 +21,7 @@ from typing import Any
 from prisma import Prisma
 
 from domainlayer.errors import InvalidInputError
-from domainlayer.repository import translating_errors
+from domainlayer.repository import translating_errors, unit_of_work
 
 from .errors import (
     AuthCodeNotFound,
@@ -31,9 +31,22 @@ from .errors import (
     SessionInactive,
     SessionNotFound,
 )
-from .rules import AUTH_CODE_TTL, MAX_CODES_PER_DAY, SESSION_TTL, auth_code_string, rate_limit_day
+from .rules import (
+    AUTH_CODE_TTL,
+    MAX_CODES_PER_DAY,
+    SESSION_TTL,
+    archive_cutoff,
+    auth_code_string,
+    rate_limit_day,
+)
 
-__all__ = ["AuthRepository", "IssuedCode", "OpenedSession"]
+__all__ = [
+    "AuthRepository",
+    "IssuedCode",
+    "MaintenanceReport",
+    "MaintenanceRepository",
+    "OpenedSession",
+]
 
 
 def _new_id() -> str:
@@ -201,3 +214,49 @@ class AuthRepository:
         if not session.isActive:
             raise SessionInactive("the session was ended")
         raise SessionExpired("the session has expired")
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceReport:
+    expired_sessions_deleted: int
+    used_codes_deleted: int
+    coaching_sessions_archived: int
+
+
+# 003's archive job, in one statement per step: copy, then delete what was copied.
+_ARCHIVE = """
+INSERT INTO coach."SessionArchive"
+SELECT s.* FROM coach."Session" s WHERE s."endedAt" < $1::timestamp
+ON CONFLICT (id) DO NOTHING
+"""
+
+
+class MaintenanceRepository:
+    """003's maintenance jobs; each run returns what it did."""
+
+    def __init__(self, client: Prisma) -> None:
+        self._client = client
+
+    async def run(self, now: datetime) -> MaintenanceReport:
+        """Delete expired inactive sessions and expired used codes; archive old sessions.
+
+        All in one transaction. A used code whose session still exists is kept: the
+        documented foreign key (UserSession.authCodeUsed) forbids deleting it.
+        """
+        moment = _naive_utc(now)
+        cutoff = _naive_utc(archive_cutoff(now))
+        async with unit_of_work(self._client) as tx:
+            sessions = await tx.coachusersession.delete_many(
+                where={"expiresAt": {"lt": now}, "isActive": False}
+            )
+            codes = await tx.execute_raw(
+                'DELETE FROM coach."AuthCode" c WHERE c."expiresAt" < $1::timestamp '
+                'AND c."usedAt" IS NOT NULL AND NOT EXISTS '
+                '(SELECT 1 FROM coach."UserSession" u WHERE u."authCodeUsed" = c.code)',
+                moment,
+            )
+            await tx.execute_raw(_ARCHIVE, cutoff)
+            archived = await tx.coachsession.delete_many(
+                where={"endedAt": {"lt": archive_cutoff(now)}}
+            )
+        return MaintenanceReport(sessions, codes, archived)

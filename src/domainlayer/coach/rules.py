@@ -27,6 +27,7 @@ __all__ = [
     "SESSION_TTL",
     "MembershipHolder",
     "NaiveDatetimeError",
+    "archive_cutoff",
     "auth_code_string",
     "determine_user_role",
     "rate_limit_day",
@@ -94,3 +95,19 @@ def auth_code_string(now: datetime, random_part: str) -> str:
         raise InvalidInputError("the random part of an auth code needs at least 64 bits")
     millis = int(_aware(now, "now").timestamp() * 1000)
     return f"vgs-{millis}-{random_part}"
+
+
+def archive_cutoff(now: datetime) -> datetime:
+    """Six calendar months before `now` (the day clamped: 31 Aug -> 28/29 Feb)."""
+    now = _aware(now, "now")
+    month = now.month - 6
+    year = now.year
+    if month <= 0:
+        month += 12
+        year -= 1
+    for day in (now.day, 30, 29, 28):
+        try:
+            return now.replace(year=year, month=month, day=min(now.day, day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
