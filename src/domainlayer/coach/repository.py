@@ -14,11 +14,13 @@ The client cannot express an upsert-with-condition or a CTE, so these use its ra
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from prisma import Prisma
+from prisma.models import Appointment, CoachSession, CoachUser, SessionRating
 
 from domainlayer.errors import InvalidInputError
 from domainlayer.repository import translating_errors, unit_of_work
@@ -37,11 +39,15 @@ from .rules import (
     SESSION_TTL,
     archive_cutoff,
     auth_code_string,
+    build_client_context,
+    check_rating,
+    determine_user_role,
     rate_limit_day,
 )
 
 __all__ = [
     "AuthRepository",
+    "CoachingRepository",
     "IssuedCode",
     "MaintenanceReport",
     "MaintenanceRepository",
@@ -260,3 +266,211 @@ class MaintenanceRepository:
                 where={"endedAt": {"lt": archive_cutoff(now)}}
             )
         return MaintenanceReport(sessions, codes, archived)
+
+
+class CoachingRepository:
+    """Appointments, coaching sessions, ratings, messages, onboarding, memberships."""
+
+    def __init__(self, client: Prisma) -> None:
+        self._client = client
+
+    async def book_appointment(
+        self, *, client_id: str, coach_id: str, scheduled_for: datetime, duration_min: int = 30
+    ) -> Appointment:
+        """A scheduled appointment with its own LiveKit room id."""
+        if duration_min <= 0:
+            raise InvalidInputError("an appointment lasts more than 0 minutes")
+        with translating_errors():
+            return await self._client.appointment.create(
+                data={
+                    "scheduledFor": scheduled_for,
+                    "durationMin": duration_min,
+                    "client": {"connect": {"id": client_id}},
+                    "coach": {"connect": {"id": coach_id}},
+                    "roomId": f"session-{secrets.token_hex(16)}",
+                }
+            )
+
+    async def cancel_appointment(self, appointment_id: str, *, by: str, now: datetime) -> None:
+        _require(by, "by")
+        with translating_errors():
+            done = await self._client.appointment.update_many(
+                where={"id": appointment_id, "status": {"in": ["scheduled", "active"]}},
+                data={"status": "cancelled", "cancelledAt": now, "cancelledBy": by},
+            )
+        if done == 0:
+            raise SessionNotFound(f"no open appointment {appointment_id!r}")
+
+    async def join_room(self, *, room_id: str, user_id: str, now: datetime) -> CoachSession:
+        """The participant's session for the appointment's room: created on first join."""
+        with translating_errors():
+            appointment = await self._client.appointment.find_unique(where={"roomId": room_id})
+            if appointment is None or appointment.status == "cancelled":
+                raise SessionNotFound(f"no open appointment for room {room_id!r}")
+            return await self._client.coachsession.upsert(
+                where={
+                    "appointmentId_userId": {"appointmentId": appointment.id, "userId": user_id}
+                },
+                data={
+                    "create": {
+                        "roomId": room_id,
+                        "appointment": {"connect": {"id": appointment.id}},
+                        "user": {"connect": {"id": user_id}},
+                        "startedAt": now,
+                    },
+                    "update": {},
+                },
+            )
+
+    async def record_warning(self, session_id: str) -> int:
+        with translating_errors():
+            session = await self._client.coachsession.update(
+                where={"id": session_id}, data={"warningsSent": {"increment": 1}}
+            )
+        if session is None:
+            raise SessionNotFound(f"no coaching session {session_id!r}")
+        return session.warningsSent
+
+    async def complete_session(
+        self,
+        session_id: str,
+        *,
+        now: datetime,
+        transcript: str | None = None,
+        ai_summary: str | None = None,
+        summary: str | None = None,
+    ) -> None:
+        await self._close(session_id, "completed", now, transcript, ai_summary, summary)
+
+    async def cancel_session(self, session_id: str, *, now: datetime) -> None:
+        await self._close(session_id, "cancelled", now, None, None, None)
+
+    async def _close(
+        self,
+        session_id: str,
+        status: str,
+        now: datetime,
+        transcript: str | None,
+        ai_summary: str | None,
+        summary: str | None,
+    ) -> None:
+        with translating_errors():
+            done = await self._client.coachsession.update_many(
+                where={"id": session_id, "status": "active"},
+                data={
+                    "status": status,
+                    "endedAt": now,
+                    "transcript": transcript,
+                    "aiSummary": ai_summary,
+                    "summary": summary,
+                },
+            )
+        if done == 0:
+            raise SessionInactive(f"coaching session {session_id!r} is not active")
+
+    async def rate_session(
+        self, session_id: str, *, rating: int, tip: float | None = None, comment: str | None = None
+    ) -> SessionRating:
+        check_rating(rating, tip)
+        with translating_errors():
+            # The scalar sessionId (not a nested connect): a second rating then meets the
+            # unique index (a conflict) instead of a relation error.
+            return await self._client.sessionrating.create(
+                data={
+                    "sessionId": session_id,
+                    "rating": rating,
+                    "tipAmount": tip,
+                    "comment": comment,
+                }
+            )
+
+    async def post_message(self, session_id: str, user_id: str, sender: str, content: str) -> None:
+        _require(content, "content")
+        with translating_errors():
+            await self._client.message.create(
+                data={
+                    "session": {"connect": {"id": session_id}},
+                    "user": {"connect": {"id": user_id}},
+                    "sender": sender,
+                    "content": content,
+                }
+            )
+
+    async def complete_onboarding(
+        self, user_id: str, *, goals: str, symptoms: str, initial_mood: int, now: datetime
+    ) -> None:
+        if not 1 <= initial_mood <= 5:
+            raise InvalidInputError("the initial mood is 1..5 stars")
+        fields = {
+            "onboardingCompleted": True,
+            "onboardingCompletedAt": now,
+            "intakeCoachingGoals": goals,
+            "intakeSymptoms": symptoms,
+            "intakeInitialMood": initial_mood,
+        }
+        with translating_errors():
+            await self._client.coachprofile.upsert(
+                where={"userId": user_id},
+                data={
+                    "create": {"user": {"connect": {"id": user_id}}, **fields},  # type: ignore[typeddict-item]
+                    "update": fields,  # type: ignore[typeddict-item]
+                },
+            )
+
+    async def add_client_context(
+        self,
+        user_id: str,
+        *,
+        facts: Sequence[str] = (),
+        challenges: Sequence[str] = (),
+    ) -> str:
+        """Push facts and challenges (atomic array pushes) and return the context text."""
+        with translating_errors():
+            profile = await self._client.coachprofile.update(
+                where={"userId": user_id},
+                data={
+                    "clientFacts": {"push": list(facts)},
+                    "challenges": {"push": list(challenges)},
+                },
+            )
+        if profile is None:
+            raise SessionNotFound(f"no profile for user {user_id!r}")
+        return build_client_context(profile)
+
+    async def record_membership_status(
+        self,
+        user_id: str,
+        *,
+        community: str,
+        new_status: str,
+        now: datetime,
+        end_date: datetime | None = None,
+    ) -> CoachUser:
+        """Record a Skool status change and re-determine the user's role, in one transaction."""
+        if community not in ("ultra", "vagus"):
+            raise InvalidInputError(f"community is ultra or vagus: {community!r}")
+        field = "ultraSubscriptionStatus" if community == "ultra" else "vagusSubscriptionStatus"
+        async with unit_of_work(self._client) as tx:
+            user = await tx.coachuser.find_unique(where={"id": user_id})
+            if user is None:
+                raise SessionNotFound(f"no user {user_id!r}")
+            previous = getattr(user, field)
+            await tx.membershipstatushistory.create(
+                data={
+                    "user": {"connect": {"id": user_id}},
+                    "community": community,
+                    "previousStatus": previous,
+                    "newStatus": new_status,
+                    "changeDetectedAt": now,
+                }
+            )
+            changes: dict[str, object] = {field: new_status, "lastSkoolSync": now}
+            if end_date is not None:
+                changes["membershipEndDate"] = end_date
+            updated = await tx.coachuser.update(where={"id": user_id}, data=changes)  # type: ignore[arg-type]
+            assert updated is not None
+            role = determine_user_role(updated, now)
+            if role != updated.role:
+                updated = await tx.coachuser.update(where={"id": user_id}, data={"role": role})
+                assert updated is not None
+        return updated

@@ -25,10 +25,13 @@ __all__ = [
     "COACH",
     "MAX_CODES_PER_DAY",
     "SESSION_TTL",
+    "VALID_TIPS",
     "MembershipHolder",
     "NaiveDatetimeError",
     "archive_cutoff",
     "auth_code_string",
+    "build_client_context",
+    "check_rating",
     "determine_user_role",
     "rate_limit_day",
 ]
@@ -111,3 +114,37 @@ def archive_cutoff(now: datetime) -> datetime:
         except ValueError:
             continue
     raise AssertionError("unreachable: every month has 28 days")
+
+
+#: Tips a client may leave after a session, in dollars.
+VALID_TIPS: Final = (1, 3, 5)
+
+
+def check_rating(rating: int, tip: float | None) -> None:
+    """A rating is 1..5 stars; a tip, when given, is $1, $3 or $5."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInputError(f"a rating is 1..5 stars: {rating!r}")
+    if tip is not None and tip not in VALID_TIPS:
+        raise InvalidInputError(f"a tip is $1, $3 or $5: {tip!r}")
+
+
+class ClientContext(Protocol):
+    @property
+    def clientFacts(self) -> list[str]: ...
+    @property
+    def challenges(self) -> list[str]: ...
+    @property
+    def intakeCoachingGoals(self) -> str | None: ...
+    @property
+    def intakeSymptoms(self) -> str | None: ...
+
+
+def build_client_context(profile: ClientContext) -> str:
+    """003's AI context text: facts, challenges, goals, symptoms (empty parts left out)."""
+    parts = [
+        ("Client Facts", ", ".join(profile.clientFacts)),
+        ("Challenges", ", ".join(profile.challenges)),
+        ("Goals", profile.intakeCoachingGoals or ""),
+        ("Symptoms", profile.intakeSymptoms or ""),
+    ]
+    return "\n".join(f"{label}: {text}" for label, text in parts if text)
