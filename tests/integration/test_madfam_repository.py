@@ -110,3 +110,50 @@ async def test_a_sent_email_is_marked_with_its_time(client: Prisma, db: asyncpg.
     row = await db.fetchrow('SELECT status, "sentAt" FROM madfam."EmailQueue"')
     assert row is not None and row["status"] == "sent"
     assert row["sentAt"].replace(tzinfo=UTC) == now
+
+
+async def test_status_changes_and_notes_record_activities(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    leads = LeadRepository(client)
+    lead = await leads.create_lead(email="a@acme.io", tier="L2_ADVANCED")
+    moved = await leads.change_status(lead.id, "QUALIFIED")
+    assert moved.status == "QUALIFIED"
+    await leads.add_note(lead.id, "Called, wants a workshop in Q1")
+    kinds = await db.fetch(
+        'SELECT type FROM madfam."LeadActivity" WHERE "leadId" = $1 ORDER BY "createdAt", type',
+        lead.id,
+    )
+    assert sorted(r["type"] for r in kinds) == ["lead_created", "note_added", "status_updated"]
+    with pytest.raises(InvalidInputError):
+        await leads.change_status(lead.id, "WON")
+    with pytest.raises(InvalidInputError):
+        await leads.add_note(lead.id, "   ")
+    assert await db.fetchval('SELECT count(*) FROM madfam."LeadNote"') == 1
+
+
+async def test_completing_an_assessment_scores_tiers_and_notifies(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    from domainlayer.madfam.rules import ASSESSMENT_QUESTIONS
+
+    leads = LeadRepository(client)
+    lead = await leads.create_lead(email="cto@acme.io", tier="L1_ESSENTIALS")
+    started = await client.assessment.create(
+        data={"lead": {"connect": {"id": lead.id}}, "email": "cto@acme.io", "answers": Json({})}
+    )
+    answers = {q.id: 5 for q in ASSESSMENT_QUESTIONS}
+    done = await leads.complete_assessment(
+        started.id, answers, now=datetime(2026, 11, 25, tzinfo=UTC)
+    )
+    assert (done.score, done.tier, done.status) == (100, "L5_STRATEGIC", "COMPLETED")
+    row = await db.fetchrow('SELECT tier::text FROM madfam."Lead" WHERE id = $1', lead.id)
+    assert row is not None and row["tier"] == "L5_STRATEGIC"
+    assert (
+        await db.fetchval(
+            """SELECT count(*) FROM madfam."EmailQueue" WHERE template = 'assessment_results'"""
+        )
+        == 1
+    )
+    with pytest.raises(InvalidInputError):
+        await leads.complete_assessment(started.id, {"x": 1}, now=datetime.now(UTC))

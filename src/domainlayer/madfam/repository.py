@@ -14,15 +14,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from prisma import Json, Prisma
-from prisma.models import Lead
+from prisma import Json, Prisma, enums
+from prisma.models import Assessment, Lead
 
 from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.repository import translating_errors, unit_of_work
 
-from .rules import ServiceTier, score_lead
+from .rules import ServiceTier, score_assessment, score_lead, tier_for_score
 
-__all__ = ["MAX_EMAIL_ATTEMPTS", "ClaimedEmail", "EmailQueueRepository", "LeadRepository"]
+__all__ = [
+    "LEAD_STATUSES",
+    "MAX_EMAIL_ATTEMPTS",
+    "ClaimedEmail",
+    "EmailQueueRepository",
+    "LeadRepository",
+]
+
+#: The LeadStatus values a lead may move to.
+LEAD_STATUSES: Final = frozenset(s.value for s in enums.LeadStatus)
 
 #: Sends tried before an email stays `failed`.
 MAX_EMAIL_ATTEMPTS: Final = 3
@@ -97,6 +106,96 @@ class LeadRepository:
                 }
             )
         return lead
+
+    async def change_status(self, lead_id: str, status: str, *, by: str | None = None) -> Lead:
+        """Move a lead to ``status`` and record a `status_updated` activity, atomically."""
+        if status not in LEAD_STATUSES:
+            raise InvalidInputError(f"unknown lead status: {status!r}")
+        async with unit_of_work(self._client) as tx:
+            before = await tx.lead.find_unique(where={"id": lead_id})
+            if before is None:
+                raise NotFoundError(f"no lead {lead_id!r}")
+            lead = await tx.lead.update(
+                where={"id": lead_id}, data={"status": enums.LeadStatus(status)}
+            )
+            await tx.leadactivity.create(
+                data={
+                    "type": "status_updated",
+                    "description": f"Status {before.status} -> {status}",
+                    "leadId": lead_id,
+                    "userId": by,
+                    "metadata": Json({"from": before.status, "to": status}),
+                }
+            )
+        assert lead is not None
+        return lead
+
+    async def add_note(self, lead_id: str, content: str, *, author_id: str | None = None) -> None:
+        """A note on the lead, with its `note_added` activity, atomically."""
+        if not content.strip():
+            raise InvalidInputError("a note needs content")
+        async with unit_of_work(self._client) as tx:
+            await tx.leadnote.create(
+                data={"content": content, "leadId": lead_id, "authorId": author_id}
+            )
+            await tx.leadactivity.create(
+                data={
+                    "type": "note_added",
+                    "description": content[:200],
+                    "leadId": lead_id,
+                    "userId": author_id,
+                }
+            )
+
+    async def complete_assessment(
+        self, assessment_id: str, answers: dict[str, int], *, now: datetime
+    ) -> Assessment:
+        """Score the answers, set the tier, update the lead, record activity, event, email."""
+        score = score_assessment(answers)
+        tier = tier_for_score(score)
+        async with unit_of_work(self._client) as tx:
+            assessment = await tx.assessment.update(
+                where={"id": assessment_id},
+                data={
+                    "answers": Json(answers),
+                    "score": score,
+                    "tier": enums.ServiceTier(tier.value),
+                    "status": enums.AssessmentStatus.COMPLETED,
+                    "completedAt": now,
+                },
+            )
+            if assessment is None:
+                raise NotFoundError(f"no assessment {assessment_id!r}")
+            if assessment.leadId is not None:
+                await tx.lead.update(
+                    where={"id": assessment.leadId},
+                    data={"tier": enums.ServiceTier(tier.value)},
+                )
+                await tx.leadactivity.create(
+                    data={
+                        "type": "assessment_completed",
+                        "description": f"AI readiness assessment: {score} ({tier.value})",
+                        "leadId": assessment.leadId,
+                        "metadata": Json({"assessmentId": assessment_id, "score": score}),
+                    }
+                )
+            await tx.madfamanalyticsevent.create(
+                data={
+                    "event": "assessment.completed",
+                    "properties": Json({"assessmentId": assessment_id, "score": score}),
+                }
+            )
+            recipient = assessment.email
+            if recipient:
+                await tx.emailqueue.create(
+                    data={
+                        "to": Json([recipient]),
+                        "subject": "Your AI readiness assessment",
+                        "template": "assessment_results",
+                        "data": Json({"score": score, "tier": tier.value}),
+                    }
+                )
+        return assessment
 
 
 @dataclass(frozen=True, slots=True)
