@@ -157,3 +157,33 @@ async def test_completing_an_assessment_scores_tiers_and_notifies(
     )
     with pytest.raises(InvalidInputError):
         await leads.complete_assessment(started.id, {"x": 1}, now=datetime.now(UTC))
+
+
+async def test_a_calculation_is_stored_with_its_summary_fields(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    from decimal import Decimal
+
+    from domainlayer.madfam.calculations import roi_calculation
+
+    leads = LeadRepository(client)
+    lead = await leads.create_lead(email="cfo@acme.io", tier="L4_PLATFORMS")
+    result = roi_calculation(
+        employees=20,
+        average_annual_salary=Decimal("50000"),
+        inefficiency_percentage=Decimal("30"),
+        investment=Decimal("60000"),
+    )
+    stored = await leads.record_calculation(result, {"employees": 20}, lead_id=lead.id)
+    assert (stored.type, stored.totalValue, stored.roi, stored.paybackMonths) == (
+        "roi",
+        180000.0,
+        200.0,
+        4,
+    )
+    assert (
+        await db.fetchval(
+            """SELECT count(*) FROM madfam."LeadActivity" WHERE type = 'calculation_performed'"""
+        )
+        == 1
+    )

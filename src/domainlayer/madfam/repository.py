@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from prisma import Json, Prisma, enums
-from prisma.models import Assessment, Lead
+from prisma.models import Assessment, Calculation, Lead
 
 from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.repository import translating_errors, unit_of_work
 
+from .calculations import ProjectEstimate, RoiResult
 from .rules import ServiceTier, score_assessment, score_lead, tier_for_score
 
 __all__ = [
@@ -196,6 +197,42 @@ class LeadRepository:
                     }
                 )
         return assessment
+
+    async def record_calculation(
+        self,
+        result: RoiResult | ProjectEstimate,
+        inputs: dict[str, Any],
+        *,
+        lead_id: str | None = None,
+        email: str | None = None,
+    ) -> Calculation:
+        """Store a calculation with its summary fields; on a lead, record the activity."""
+        roi = result if isinstance(result, RoiResult) else None
+        async with unit_of_work(self._client) as tx:
+            calculation = await tx.calculation.create(
+                data={
+                    "type": "roi" if roi else "project_estimate",
+                    "leadId": lead_id,
+                    "email": email,
+                    "inputs": Json(inputs),
+                    "results": Json(result.as_results()),
+                    "totalValue": result.total_value,
+                    "roi": float(result.roi_percentage) if isinstance(result, RoiResult) else None,
+                    "paybackMonths": result.payback_months
+                    if isinstance(result, RoiResult)
+                    else None,
+                }
+            )
+            if lead_id is not None:
+                await tx.leadactivity.create(
+                    data={
+                        "type": "calculation_performed",
+                        "description": f"{calculation.type}: {result.total_value:,.2f}",
+                        "leadId": lead_id,
+                        "metadata": Json({"calculationId": calculation.id}),
+                    }
+                )
+        return calculation
 
 
 @dataclass(frozen=True, slots=True)
