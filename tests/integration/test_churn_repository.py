@@ -108,3 +108,62 @@ async def test_retention_deletes_only_what_the_policy_no_longer_keeps(
     assert (report.customer_events, report.predictions, report.resolved_alerts) == (1, 1, 1)
     assert report.system_metrics == 0
     assert await db.fetchval('SELECT count(*) FROM churn."CustomerEvent"') == 1
+
+
+async def test_behaviour_metrics_are_recomputed_from_orders_and_events(client: Prisma) -> None:
+    from decimal import Decimal
+
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    for n, (total, status) in enumerate(
+        [("100.00", "DELIVERED"), ("50.50", "DELIVERED"), ("999.00", "CANCELLED")]
+    ):
+        await client.order.create(
+            data={
+                "orderNumber": f"o{n}",
+                "customer": {"connect": {"id": customer}},
+                "status": status,  # type: ignore[typeddict-item]
+                "items": Json([]),
+                "subtotal": Decimal(total),
+                "total": Decimal(total),
+                "orderedAt": NOW - timedelta(days=n),
+            }
+        )
+    for days in (1, 5, 45):
+        await client.customerevent.create(
+            data={
+                "customer": {"connect": {"id": customer}},
+                "category": "ENGAGEMENT",  # type: ignore[typeddict-item]
+                "eventType": "login",
+                "occurredAt": NOW - timedelta(days=days),
+            }
+        )
+    updated = await repo.recompute_metrics(customer, NOW)
+    assert (updated.totalOrders, updated.totalSpent) == (2, Decimal("150.50"))
+    assert updated.averageOrderValue == Decimal("75.25")
+    assert updated.loginFrequency == 2
+    assert updated.lastOrderAt is not None
+    with pytest.raises(NotFoundError):
+        await repo.recompute_metrics("nobody", NOW)
+
+
+async def test_a_ticket_moves_along_its_lifecycle(client: Prisma) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    ticket = await client.supportticket.create(
+        data={
+            "ticketNumber": "T-1",
+            "customer": {"connect": {"id": customer}},
+            "subject": "Late parcel",
+            "description": "...",
+            "category": "shipping",
+        }
+    )
+    working = await repo.move_ticket(ticket.id, "IN_PROGRESS", now=NOW)
+    assert working.firstResponseAt is not None
+    resolved = await repo.move_ticket(ticket.id, "RESOLVED", now=NOW + timedelta(hours=2))
+    assert resolved.resolvedAt is not None
+    closed = await repo.move_ticket(ticket.id, "CLOSED", now=NOW + timedelta(days=1))
+    assert closed.closedAt is not None
+    with pytest.raises(InvalidInputError):
+        await repo.move_ticket(ticket.id, "OPEN", now=NOW)

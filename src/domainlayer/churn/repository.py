@@ -10,16 +10,55 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from prisma import Json, Prisma, enums
-from prisma.models import Alert, ChurnPrediction
+from prisma.models import Alert, ChurnPrediction, Customer, SupportTicket
 
 from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.repository import translating_errors, unit_of_work
 
 from .rules import Retention, RiskLevel, risk_level, should_alert
 
-__all__ = ["ChurnRepository", "RecordedPrediction", "RetentionReport"]
+__all__ = ["TICKET_FLOW", "ChurnRepository", "RecordedPrediction", "RetentionReport"]
+
+#: Support ticket states and the moves allowed between them.
+TICKET_FLOW: Final[dict[str, frozenset[str]]] = {
+    "OPEN": frozenset({"IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"}),
+    "IN_PROGRESS": frozenset({"WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"}),
+    "WAITING_ON_CUSTOMER": frozenset({"IN_PROGRESS", "RESOLVED", "CLOSED"}),
+    "RESOLVED": frozenset({"CLOSED", "IN_PROGRESS"}),
+    "CLOSED": frozenset(),
+}
+
+# Behaviour metrics from the customer's own orders and events, in one statement. Cancelled
+# and refunded orders do not count as spending; logins are counted over the last 30 days.
+_RECOMPUTE = """
+UPDATE churn."Customer" c SET
+    "totalOrders" = m.orders,
+    "totalSpent" = m.spent,
+    "averageOrderValue" = CASE WHEN m.orders = 0 THEN 0 ELSE round(m.spent / m.orders, 2) END,
+    "lastOrderAt" = m.last_order,
+    "supportTicketCount" = m.tickets,
+    "loginFrequency" = m.logins,
+    "paymentFailures" = m.payment_failures,
+    "updatedAt" = now()
+FROM (
+    SELECT
+        (SELECT count(*) FROM churn."Order" o WHERE o."customerId" = $1
+            AND o.status NOT IN ('CANCELLED', 'REFUNDED')) AS orders,
+        (SELECT coalesce(sum(o.total), 0) FROM churn."Order" o WHERE o."customerId" = $1
+            AND o.status NOT IN ('CANCELLED', 'REFUNDED')) AS spent,
+        (SELECT max(o."orderedAt") FROM churn."Order" o WHERE o."customerId" = $1) AS last_order,
+        (SELECT count(*) FROM churn."SupportTicket" t WHERE t."customerId" = $1) AS tickets,
+        (SELECT count(*) FROM churn."CustomerEvent" e WHERE e."customerId" = $1
+            AND e."eventType" = 'login' AND e."occurredAt" >= $2::timestamptz - interval '30 days')
+            AS logins,
+        (SELECT count(*) FROM churn."CustomerEvent" e WHERE e."customerId" = $1
+            AND e."eventType" = 'payment_failed') AS payment_failures
+) m
+WHERE c.id = $1
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +173,31 @@ class ChurnRepository:
             )
         if done == 0:
             raise NotFoundError(f"no open alert {alert_id!r}")
+
+    async def recompute_metrics(self, customer_id: str, now: datetime) -> Customer:
+        """Recompute the customer's behaviour metrics from their orders, tickets and events."""
+        with translating_errors():
+            changed = await self._client.execute_raw(_RECOMPUTE, customer_id, now.isoformat())
+            customer = await self._client.customer.find_unique(where={"id": customer_id})
+        if changed == 0 or customer is None:
+            raise NotFoundError(f"no customer {customer_id!r}")
+        return customer
+
+    async def move_ticket(self, ticket_id: str, status: str, *, now: datetime) -> SupportTicket:
+        """Move a ticket along TICKET_FLOW, stamping first response, resolution and closing."""
+        async with unit_of_work(self._client) as tx:
+            ticket = await tx.supportticket.find_unique(where={"id": ticket_id})
+            if ticket is None:
+                raise NotFoundError(f"no ticket {ticket_id!r}")
+            if status not in TICKET_FLOW.get(ticket.status, frozenset()):
+                raise InvalidInputError(f"a ticket cannot move from {ticket.status} to {status}")
+            stamps: dict[str, object] = {"status": enums.TicketStatus(status)}
+            if ticket.firstResponseAt is None and status != "OPEN":
+                stamps["firstResponseAt"] = now
+            if status == "RESOLVED":
+                stamps["resolvedAt"] = now
+            if status == "CLOSED":
+                stamps["closedAt"] = now
+            moved = await tx.supportticket.update(where={"id": ticket_id}, data=stamps)  # type: ignore[arg-type]
+        assert moved is not None
+        return moved
