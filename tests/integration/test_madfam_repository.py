@@ -187,3 +187,26 @@ async def test_a_calculation_is_stored_with_its_summary_fields(
         )
         == 1
     )
+
+
+async def test_integration_secrets_are_never_stored_in_clear_text(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from domainlayer.madfam.repository import IntegrationRepository
+    from domainlayer.madfam.secrets_box import SecretBox
+
+    box = SecretBox(Fernet.generate_key())
+    integrations = IntegrationRepository(client, box)
+    await integrations.save(
+        "n8n", config={"token": "tok-123", "workspace": "w"}, api_key="sk-live-abc"
+    )
+    raw = await db.fetchrow('SELECT config::text AS config, "apiKey" FROM madfam."Integration"')
+    assert raw is not None
+    assert "tok-123" not in raw["config"] and "sk-live-abc" not in raw["apiKey"]
+    loaded = await integrations.load("n8n")
+    assert loaded.config == {"token": "tok-123", "workspace": "w"}
+    assert loaded.api_key == "sk-live-abc"
+    with pytest.raises(InvalidInputError):
+        await IntegrationRepository(client, SecretBox(Fernet.generate_key())).load("n8n")

@@ -15,19 +15,22 @@ from datetime import datetime
 from typing import Any, Final
 
 from prisma import Json, Prisma, enums
-from prisma.models import Assessment, Calculation, Lead
+from prisma.models import Assessment, Calculation, Integration, Lead
 
 from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.repository import translating_errors, unit_of_work
 
 from .calculations import ProjectEstimate, RoiResult
 from .rules import ServiceTier, score_assessment, score_lead, tier_for_score
+from .secrets_box import SecretBox
 
 __all__ = [
     "LEAD_STATUSES",
     "MAX_EMAIL_ATTEMPTS",
     "ClaimedEmail",
     "EmailQueueRepository",
+    "IntegrationRepository",
+    "IntegrationSettings",
     "LeadRepository",
 ]
 
@@ -312,3 +315,58 @@ class EmailQueueRepository:
                 data={"status": status, "error": error[:2000]},
             )
         return status
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationSettings:
+    name: str
+    enabled: bool
+    config: dict[str, Any]
+    api_key: str | None
+    webhook_url: str | None
+
+
+class IntegrationRepository:
+    """Integrations whose `config` and `apiKey` are stored only encrypted."""
+
+    def __init__(self, client: Prisma, box: SecretBox) -> None:
+        self._client = client
+        self._box = box
+
+    async def save(
+        self,
+        name: str,
+        *,
+        config: dict[str, Any],
+        api_key: str | None = None,
+        webhook_url: str | None = None,
+        enabled: bool = True,
+    ) -> None:
+        if not name.strip():
+            raise InvalidInputError("an integration needs a name")
+        fields = {
+            "enabled": enabled,
+            "config": Json(self._box.seal_json(config)),
+            "apiKey": self._box.seal(api_key) if api_key is not None else None,
+            "webhookUrl": webhook_url,
+        }
+        with translating_errors():
+            await self._client.integration.upsert(
+                where={"name": name},
+                data={"create": {"name": name, **fields}, "update": fields},  # type: ignore[typeddict-item]
+            )
+
+    async def load(self, name: str) -> IntegrationSettings:
+        with translating_errors():
+            row: Integration | None = await self._client.integration.find_unique(
+                where={"name": name}
+            )
+        if row is None:
+            raise NotFoundError(f"no integration {name!r}")
+        return IntegrationSettings(
+            name=row.name,
+            enabled=row.enabled,
+            config=self._box.open_json(row.config),
+            api_key=self._box.open(row.apiKey) if row.apiKey else None,
+            webhook_url=row.webhookUrl,
+        )
