@@ -18,33 +18,18 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+from _bench import percentile, timed
 from prisma import Prisma
 
 from domainlayer.client import connect_client
 from domainlayer.database import resolve_database_url
 from domainlayer.testing import create_isolated_database, database_name, drop_database
 from domainlayer.toolchain import migrate_deploy
-
-
-async def _timed(fn: Callable[[], Awaitable[Any]], n: int) -> list[float]:
-    for _ in range(min(20, n)):  # warm-up
-        await fn()
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def _p(samples: list[float], q: float) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -91,8 +76,8 @@ async def run(iterations: int) -> None:
         target = ids[500]
         rows: dict[str, tuple[list[float], list[float]]] = {}
         rows["find_unique by id"] = (
-            await _timed(lambda: client.coachuser.find_unique(where={"id": target}), iterations),
-            await _timed(
+            await timed(lambda: client.coachuser.find_unique(where={"id": target}), iterations),
+            await timed(
                 lambda: conn.fetchrow('SELECT * FROM coach."User" WHERE id = $1', target),
                 iterations,
             ),
@@ -113,8 +98,8 @@ async def run(iterations: int) -> None:
             )
 
         rows["create"] = (
-            await _timed(create_client, iterations),
-            await _timed(create_asyncpg, iterations),
+            await timed(create_client, iterations),
+            await timed(create_asyncpg, iterations),
         )
 
         async def include_asyncpg() -> None:
@@ -125,13 +110,13 @@ async def run(iterations: int) -> None:
             )
 
         rows["find_many(take=100, include)"] = (
-            await _timed(
+            await timed(
                 lambda: client.coachuser.find_many(
                     take=100, order={"id": "asc"}, include={"profile": True}
                 ),
                 max(50, iterations // 5),
             ),
-            await _timed(include_asyncpg, max(50, iterations // 5)),
+            await timed(include_asyncpg, max(50, iterations // 5)),
         )
 
         header = ("operation", "client p50", "p95", "asyncpg p50", "p95", "ratio")
@@ -145,8 +130,8 @@ async def run(iterations: int) -> None:
         for name, (ours, theirs) in rows.items():
             ratio = statistics.median(ours) / statistics.median(theirs)
             print(
-                f"{name:<32}{_p(ours, 50):>9.2f}ms{_p(ours, 95):>6.2f}ms"
-                f"{_p(theirs, 50):>11.2f}ms{_p(theirs, 95):>6.2f}ms{ratio:>7.1f}x"
+                f"{name:<32}{percentile(ours, 50):>9.2f}ms{percentile(ours, 95):>6.2f}ms"
+                f"{percentile(theirs, 50):>11.2f}ms{percentile(theirs, 95):>6.2f}ms{ratio:>7.1f}x"
             )
         print(f"\ncold start (connect() to first result): {cold_ms:.0f} ms")
         print(f"engine host resident memory: {_rss_mb(pid):.0f} MB")
@@ -154,7 +139,7 @@ async def run(iterations: int) -> None:
         # Where one find_unique goes: compare the host's histograms before and after a run.
         async with httpx.AsyncClient(base_url=engine_url) as http:
             before = _histogram_means((await http.get("/metrics?format=json")).json())
-            status = await _timed(lambda: http.get("/status"), iterations)
+            status = await timed(lambda: http.get("/status"), iterations)
             for _ in range(iterations):
                 await client.coachuser.find_unique(where={"id": target})
             after = _histogram_means((await http.get("/metrics?format=json")).json())

@@ -16,11 +16,10 @@ import secrets
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
+from _bench import percentile, timed
 
 from domainlayer.client import connect_client
 from domainlayer.coach import repository as coach_repo
@@ -32,21 +31,6 @@ from domainlayer.testing import create_isolated_database, database_name, drop_da
 from domainlayer.toolchain import migrate_deploy
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-
-
-async def _timed(fn: Callable[[], Awaitable[Any]], n: int) -> list[float]:
-    for _ in range(min(20, n)):
-        await fn()
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
-def _p(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
 async def run(iterations: int) -> None:
@@ -127,18 +111,18 @@ async def run(iterations: int) -> None:
 
         rows = {
             "validate session by token": (
-                await _timed(lambda: auth.validate_session(session.token, NOW), iterations),
-                await _timed(validate_asyncpg, iterations),
+                await timed(lambda: auth.validate_session(session.token, NOW), iterations),
+                await timed(validate_asyncpg, iterations),
                 "1 / 1",
             ),
             "rate-limited auth-code request": (
-                await _timed(issue_ours, iterations),
-                await _timed(issue_asyncpg, iterations),
+                await timed(issue_ours, iterations),
+                await timed(issue_asyncpg, iterations),
                 "1 / 1",
             ),
             "create lead (+activity, event, email)": (
-                await _timed(lead_ours, max(50, iterations // 3)),
-                await _timed(lead_asyncpg, max(50, iterations // 3)),
+                await timed(lead_ours, max(50, iterations // 3)),
+                await timed(lead_asyncpg, max(50, iterations // 3)),
                 "6 / 6 (begin, 4 inserts, commit)",
             ),
         }
@@ -149,8 +133,9 @@ async def run(iterations: int) -> None:
         for name, (ours, theirs, trips) in rows.items():
             ratio = statistics.median(ours) / statistics.median(theirs)
             print(
-                f"{name:<40}{_p(ours, 50):>7.2f}ms{_p(ours, 95):>6.2f}ms"
-                f"{_p(theirs, 50):>11.2f}ms{_p(theirs, 95):>6.2f}ms{ratio:>6.1f}x  {trips}"
+                f"{name:<40}{percentile(ours, 50):>7.2f}ms{percentile(ours, 95):>6.2f}ms"
+                f"{percentile(theirs, 50):>11.2f}ms{percentile(theirs, 95):>6.2f}ms"
+                f"{ratio:>6.1f}x  {trips}"
             )
 
         # Rate-limit consumes per second: 50 tasks hammer 10 users; counts must be exact.

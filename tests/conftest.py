@@ -16,7 +16,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from prisma import Prisma
 
+from domainlayer.client import connect_client
 from domainlayer.database import resolve_database_url
 from domainlayer.settings import PROJECT_ROOT, Settings
 from domainlayer.testing import (
@@ -103,6 +105,17 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[Prisma]:
+    """A connected Prisma Client Python on the test's own database (pool of 10)."""
+    db = await connect_client(f"{database_url}?connection_limit=10")
+    try:
+        yield db
+    finally:
+        if db.is_connected():
+            await db.disconnect()
 
 
 @pytest.fixture(scope="session")

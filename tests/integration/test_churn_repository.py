@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -11,28 +10,22 @@ import pytest
 from prisma import Json, Prisma
 
 from domainlayer.churn.repository import ChurnRepository
-from domainlayer.client import connect_client
 from domainlayer.errors import InvalidInputError, NotFoundError
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[Prisma]:
-    db = await connect_client(f"{database_url}?connection_limit=10")
-    try:
-        await db.modelversion.create(
-            data={
-                "version": "v1",
-                "name": "churn",
-                "algorithm": "xgboost",
-                "features": Json(["recency"]),
-                "trainedAt": NOW,
-            }
-        )
-        yield db
-    finally:
-        await db.disconnect()
+@pytest.fixture(autouse=True)
+async def model_version(client: Prisma) -> None:
+    await client.modelversion.create(
+        data={
+            "version": "v1",
+            "name": "churn",
+            "algorithm": "xgboost",
+            "features": Json(["recency"]),
+            "trainedAt": NOW,
+        }
+    )
 
 
 async def _customer(client: Prisma) -> str:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from prisma import Prisma
 
-from domainlayer.client import connect_client
 from domainlayer.coach.errors import (
     AuthCodeNotFound,
     AuthCodeUnavailable,
@@ -25,15 +23,6 @@ from domainlayer.errors import InvalidInputError
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DEVICE = {"ip_address": "203.0.113.7", "user_agent": "ua/1", "device_fingerprint": "fp-1"}
-
-
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[Prisma]:
-    db = await connect_client(f"{database_url}?connection_limit=10")
-    try:
-        yield db
-    finally:
-        await db.disconnect()
 
 
 @pytest.fixture

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from prisma import Prisma
 
-from domainlayer.client import connect_client
 from domainlayer.coach.errors import SessionInactive
 from domainlayer.coach.repository import CoachingRepository
 from domainlayer.errors import ConflictError, InvalidInputError
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[Prisma]:
-    db = await connect_client(database_url)
-    try:
-        yield db
-    finally:
-        await db.disconnect()
 
 
 @pytest.fixture

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 from prisma import Json, Prisma
 
-from domainlayer.client import connect_client
 from domainlayer.errors import InvalidInputError
 from domainlayer.madfam.repository import EmailQueueRepository, LeadRepository
 from domainlayer.madfam.rules import score_lead
-
-
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[Prisma]:
-    db = await connect_client(f"{database_url}?connection_limit=10")
-    try:
-        yield db
-    finally:
-        await db.disconnect()
 
 
 async def test_creating_a_lead_scores_it_and_records_activity_event_and_email(

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 from prisma import Prisma
 
-from domainlayer.client import connect_client
 from domainlayer.errors import ConflictError, InvalidInputError, NotFoundError
 from domainlayer.repository import translating_errors, unit_of_work
 
 USER = {"googleId": "g", "email": "e@example.com", "displayName": "E"}
-
-
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[Prisma]:
-    db = await connect_client(database_url)
-    try:
-        yield db
-    finally:
-        await db.disconnect()
 
 
 async def test_a_unique_violation_is_a_conflict(client: Prisma) -> None:
