@@ -32,8 +32,9 @@ function tokenize(source) {
       if (!match) throw new GraphQLSyntaxError(`bad number at ${i}`)
       const text = match[0]
       const isInteger = match[1] === undefined && match[2] === undefined
-      // Integers beyond 2^53 stay exact as BigInt (BigInt columns); the rest are numbers.
-      const value = isInteger && !Number.isSafeInteger(Number(text)) ? BigInt(text) : Number(text)
+      // Integers beyond 2^53 stay exact, tagged as the JSON protocol writes a BigInt; the
+      // rest are numbers.
+      const value = isInteger && !Number.isSafeInteger(Number(text)) ? { $type: 'BigInt', value: text } : Number(text)
       tokens.push({ kind: 'value', value, at: i })
       i += text.length
     } else {

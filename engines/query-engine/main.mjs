@@ -7,13 +7,12 @@
 // (datasource URL overrides), LOG_QUERIES, RUST_LOG. The datasource URL comes from the
 // override or from the schema's env("...") variable; an unset DATABASE_URL falls back to
 // .env, then to the project's embedded PostgreSQL (engines/database-url.mjs).
-import { readFileSync } from 'node:fs'
-import os from 'node:os'
-import { databaseUrl } from '../database-url.mjs'
-import { createEngine, ENGINE_COMMIT } from './engine.mjs'
-import { Metrics } from './metrics.mjs'
-import { loadSchemaIndex } from './schema-index.mjs'
-import { createServer } from './server.mjs'
+//
+// Lifecycle: the client stops the engine with SIGINT (SIGKILL after its timeout); SIGTERM
+// is honoured too. A parent that dies without a signal is noticed by polling the parent
+// pid (stdin is not watched: the client lets the engine inherit its own stdin, which may
+// be a pipe that closes while the client lives on).
+import { ENGINE_COMMIT } from './version.mjs'
 
 const args = process.argv.slice(2)
 if (args.includes('--version') || args.includes('-V')) {
@@ -21,17 +20,31 @@ if (args.includes('--version') || args.includes('-V')) {
   process.exit(0)
 }
 
-function log(message) {
-  process.stderr.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', fields: { message }, target: 'domainlayer::query_engine' })}\n`)
-}
+// The rest loads only to serve (the client runs `--version` before every start).
+const [{ readFileSync }, os, { databaseUrl }, { EngineHost }, { hostLog, nativeLogLine }, { Metrics }, { loadSchemaIndex }, { createServer }, { Transactions }] =
+  await Promise.all([
+    import('node:fs'),
+    import('node:os'),
+    import('../database-url.mjs'),
+    import('./engine.mjs'),
+    import('./logs.mjs'),
+    import('./metrics.mjs'),
+    import('./schema-index.mjs'),
+    import('./server.mjs'),
+    import('./transactions.mjs'),
+  ])
 
 function datasourceUrl(datamodel) {
+  const block = /datasource\s+(\w+)\s*\{([^}]*)\}/s.exec(datamodel)
+  if (!block) throw new Error('the schema has no datasource')
+  const [, name, body] = block
   const overrides = process.env.OVERWRITE_DATASOURCES
   if (overrides) {
-    const [first] = JSON.parse(overrides)
-    if (first?.url) return first.url
+    const list = JSON.parse(overrides)
+    const chosen = list.find((d) => d.name === name) ?? list[0]
+    if (chosen?.url) return chosen.url
   }
-  const literal = /datasource\s+\w+\s*\{[^}]*?\burl\s*=\s*(?:env\(\s*"([^"]+)"\s*\)|"([^"]+)")/s.exec(datamodel)
+  const literal = /\burl\s*=\s*(?:env\(\s*"([^"]+)"\s*\)|"([^"]+)")/.exec(body)
   if (!literal) throw new Error('the schema has no datasource url')
   if (literal[2] !== undefined) return literal[2]
   // DATABASE_URL resolves as everywhere in the project: environment, .env, else the
@@ -46,22 +59,58 @@ const portAt = Math.max(args.indexOf('-p'), args.indexOf('--port'))
 const port = portAt >= 0 ? Number(args[portAt + 1]) : 4466
 const datamodel = readFileSync(process.env.PRISMA_DML_PATH, 'utf8')
 const logQueries = Boolean(process.env.LOG_QUERIES)
-const logLevel = /info|debug|trace/.test(process.env.RUST_LOG ?? '') ? 'info' : 'error'
+const logLevel = /trace/.test(process.env.RUST_LOG ?? '') ? 'trace' : /debug/.test(process.env.RUST_LOG ?? '') ? 'debug' : /info/.test(process.env.RUST_LOG ?? '') ? 'info' : 'error'
 
-const index = loadSchemaIndex(datamodel)
-let metrics
-const { engine, pool } = await createEngine({
+let url
+try {
+  url = datasourceUrl(datamodel)
+} catch (error) {
+  hostLog('ERROR', `the query engine could not start: ${error.message}`)
+  process.exit(1)
+}
+
+const transactions = new Transactions()
+const metrics = new Metrics(() => host.pool)
+const host = new EngineHost({
   datamodel,
-  url: datasourceUrl(datamodel),
-  cpus: os.availableParallelism?.() ?? os.cpus().length,
+  url,
+  cpus: os.default.availableParallelism?.() ?? os.default.cpus().length,
   logLevel,
   logQueries,
-  onLog: (line) => process.stdout.write(`${line}\n`),
-  onDriverQuery: (ms) => metrics?.datasourceQuery(ms),
+  onLog: (line) => process.stdout.write(`${nativeLogLine(line)}\n`),
+  onDriverQuery: (ms) => metrics.datasourceQuery(ms),
+  onPool: (pool) => metrics.watch(pool),
+  nextMaxWait: () => transactions.nextMaxWait(),
 })
-metrics = new Metrics(pool)
-const server = createServer({ engine, index, metrics, log })
-server.keepAliveTimeout = 60_000
+
+// A panic traps the wasm instance and surfaces here, outside any request: the engine is
+// replaced (engine.mjs) and the requests it was serving get a panic error answer.
+process.on('uncaughtException', (error) => {
+  if (error instanceof WebAssembly.RuntimeError) {
+    hostLog('ERROR', `the query engine panicked, restarting it: ${error.stack ?? error}`)
+    transactions.clear()
+    host.panicked(error)?.catch((restart) => {
+      hostLog('ERROR', `the query engine could not be restarted: ${restart?.stack ?? restart}`)
+      process.exit(1)
+    })
+    return
+  }
+  hostLog('ERROR', `query engine host failure: ${error?.stack ?? error}`)
+  process.exit(1)
+})
+
+// The server listens at once and holds requests (/status included) until the engine is
+// connected: the client polls /status every 100 ms, and is answered the moment it is ready.
+let index
+const ready = (async () => {
+  index = loadSchemaIndex(datamodel)
+  await host.connect()
+})()
+ready.catch((error) => {
+  hostLog('ERROR', `the query engine could not start: ${error?.message ?? error}`)
+  process.exit(1)
+})
+const server = createServer({ ready, host, index: () => index, metrics, transactions, log: (message) => hostLog('ERROR', message) })
 server.listen(port, '127.0.0.1')
 
 let stopping = false
@@ -70,19 +119,14 @@ async function stop() {
   stopping = true
   server.close()
   server.closeAllConnections?.()
-  await Promise.race([
-    (async () => {
-      await engine.disconnect('{}').catch(() => {})
-      await pool.end().catch(() => {})
-    })(),
-    new Promise((resolve) => setTimeout(resolve, 2000).unref()),
-  ])
+  await Promise.race([host.disconnect(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
   process.exit(0)
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
+process.on('SIGHUP', stop)
 // No engine outlives its client: if the parent process goes away without a signal, stop.
 const parent = process.ppid
 setInterval(() => {
   if (process.ppid !== parent) stop()
-}, 1000).unref()
+}, 500).unref()

@@ -37,13 +37,14 @@ const DESCRIPTIONS = {
   prisma_client_queries_duration_histogram_ms: 'Histogram of the duration of all executed Prisma Client queries in ms',
   prisma_client_queries_wait_histogram_ms: 'Histogram of the wait time of all Prisma Client Queries in ms',
   prisma_datasource_queries_duration_histogram_ms: 'Histogram of the duration of all executed Datasource Queries in ms',
-  domainlayer_translation_duration_histogram_ms: 'Host only: GraphQL parsing and JSON-protocol translation per query, in ms',
+  domainlayer_translation_duration_histogram_ms: 'Host only: GraphQL parsing, JSON-protocol translation and result untagging per query, in ms',
   domainlayer_engine_duration_histogram_ms: 'Host only: time inside the wasm engine per query (driver included), in ms',
 }
 
 export class Metrics {
-  constructor(pool) {
-    this.pool = pool
+  /** `pool()` gives the pg pool in use; `watch(pool)` counts the connections of a new one. */
+  constructor(pool = () => undefined) {
+    this.currentPool = pool
     this.counters = { prisma_client_queries_total: 0, prisma_datasource_queries_total: 0, prisma_pool_connections_closed_total: 0, prisma_pool_connections_opened_total: 0 }
     this.active = 0
     this.histograms = {
@@ -53,12 +54,15 @@ export class Metrics {
       domainlayer_translation_duration_histogram_ms: new Histogram(),
       domainlayer_engine_duration_histogram_ms: new Histogram(),
     }
+  }
+
+  watch(pool) {
     pool.on('connect', () => (this.counters.prisma_pool_connections_opened_total += 1))
     pool.on('remove', () => (this.counters.prisma_pool_connections_closed_total += 1))
   }
 
-  /** Time one client query (`run` returns a promise). */
-  async track(run) {
+  /** Time one client query (`run` returns a promise; `timing` its phases, see server.mjs). */
+  async track(run, timing) {
     this.active += 1
     const started = performance.now()
     try {
@@ -67,15 +71,11 @@ export class Metrics {
       this.active -= 1
       this.counters.prisma_client_queries_total += 1
       this.histograms.prisma_client_queries_duration_histogram_ms.observe(performance.now() - started)
+      if (timing !== undefined) {
+        this.histograms.domainlayer_translation_duration_histogram_ms.observe(timing.translate + timing.results)
+        this.histograms.domainlayer_engine_duration_histogram_ms.observe(timing.engine)
+      }
     }
-  }
-
-  translation(ms) {
-    this.histograms.domainlayer_translation_duration_histogram_ms.observe(ms)
-  }
-
-  engine(ms) {
-    this.histograms.domainlayer_engine_duration_histogram_ms.observe(ms)
   }
 
   datasourceQuery(ms) {
@@ -85,7 +85,7 @@ export class Metrics {
 
   json(globalLabels = {}) {
     const metric = (key, value) => ({ key, labels: { ...globalLabels }, description: DESCRIPTIONS[key], value })
-    const { totalCount, idleCount, waitingCount } = this.pool
+    const { totalCount = 0, idleCount = 0, waitingCount = 0 } = this.currentPool() ?? {}
     return {
       counters: Object.entries(this.counters).map(([k, v]) => metric(k, v)),
       gauges: [

@@ -1,7 +1,14 @@
-// What the translator needs to know of the schema: for every input field and root argument,
-// which input types it accepts. Built from the DMMF of the 5.17 schema builder
-// (@prisma/prisma-schema-wasm, ~0.3 s and 5 MB for this schema), then cached on disk keyed
-// by the schema's hash, so a warm start reads a small JSON file instead.
+// What the translator needs to know of the schema, from the DMMF of the 5.17 schema
+// builder (@prisma/prisma-schema-wasm): where a Json value can stand. For every input type
+// from which a Json value is reachable, the types its fields accept; for every output type
+// whose selection can reach relation arguments holding Json, those fields. Everything else
+// is left out, so the index stays small. Built in ~0.1-0.6 s, then cached on disk keyed by
+// the schema's hash, so a warm start reads a small JSON file.
+//
+//   inputs[InputType][field]    -> [[typeName, location, isList], ...]   (Json-reaching only)
+//   outputs[OutputType][field]  -> {args: {name: types}, type: OutputType | null}
+//   roots[operation]            -> {args, type}: every operation of Query and Mutation
+//   enums[EnumName]             -> [values]
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -9,43 +16,94 @@ import os from 'node:os'
 import path from 'node:path'
 
 const require = createRequire(import.meta.url)
+const FORMAT = 3 // bump when the index's shape or content changes
 
 function compactTypes(inputTypes) {
   return inputTypes.map((t) => [t.type, t.location, t.isList ? 1 : 0])
 }
 
+const isJson = (t) => t[0] === 'Json' && t[1] === 'scalar'
+
+/** Names of the types in `all` (name -> types per field) from which a Json value is reachable. */
+function reachingJson(all, typesOf) {
+  const reaching = new Set()
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const [name, fields] of Object.entries(all)) {
+      if (reaching.has(name)) continue
+      if (Object.values(fields).some((field) => typesOf(field).some((t) => isJson(t) || reaching.has(t[0])))) {
+        reaching.add(name)
+        grew = true
+      }
+    }
+  }
+  return reaching
+}
+
 function buildIndex(datamodel) {
   const schemaWasm = require('@prisma/prisma-schema-wasm')
   const dmmf = JSON.parse(schemaWasm.get_dmmf(JSON.stringify({ prismaSchema: datamodel })))
-  const inputs = {}
-  for (const type of dmmf.schema.inputObjectTypes.prisma ?? []) {
+  const allInputs = {}
+  for (const type of [...(dmmf.schema.inputObjectTypes.prisma ?? []), ...(dmmf.schema.inputObjectTypes.model ?? [])]) {
     const fields = {}
     for (const field of type.fields) fields[field.name] = compactTypes(field.inputTypes)
-    inputs[type.name] = fields
+    allInputs[type.name] = fields
   }
-  const roots = {}
-  for (const type of dmmf.schema.outputObjectTypes.prisma) {
-    if (type.name !== 'Query' && type.name !== 'Mutation') continue
+  // Only positions that can hold Json matter: the rest of the schema is left out, which
+  // keeps the index small (most schemas have few Json fields).
+  const jsonInputs = reachingJson(allInputs, (types) => types)
+  const leadsToJson = (types) => types.some((t) => isJson(t) || jsonInputs.has(t[0]))
+  const inputs = {}
+  for (const name of jsonInputs) {
+    const fields = {}
+    for (const [field, types] of Object.entries(allInputs[name])) if (leadsToJson(types)) fields[field] = types
+    inputs[name] = fields
+  }
+  const allOutputs = {}
+  for (const type of [...dmmf.schema.outputObjectTypes.prisma, ...dmmf.schema.outputObjectTypes.model]) {
+    const fields = {}
     for (const field of type.fields) {
       const args = {}
-      for (const arg of field.args) args[arg.name] = compactTypes(arg.inputTypes)
-      roots[field.name] = args
+      for (const arg of field.args) if (leadsToJson(compactTypes(arg.inputTypes))) args[arg.name] = compactTypes(arg.inputTypes)
+      fields[field.name] = { args, type: field.outputType.location === 'outputObjectTypes' ? field.outputType.type : null }
+    }
+    allOutputs[type.name] = fields
+  }
+  // an output field matters if its arguments can hold Json or its type has such fields
+  const relevant = reachingJson(allOutputs, (field) => [
+    ...(Object.keys(field.args).length > 0 ? [['Json', 'scalar']] : []),
+    ...(field.type === null ? [] : [[field.type]]),
+  ])
+  const outputs = {}
+  for (const name of relevant) {
+    const fields = {}
+    for (const [field, info] of Object.entries(allOutputs[name])) {
+      if (Object.keys(info.args).length > 0 || relevant.has(info.type)) fields[field] = info
+    }
+    outputs[name] = fields
+  }
+  // every operation stays, so that an unknown one is told apart from one without Json
+  const roots = {}
+  for (const root of ['Query', 'Mutation']) {
+    for (const [field, info] of Object.entries(allOutputs[root])) {
+      roots[field] = { args: info.args, type: relevant.has(info.type) ? info.type : null }
     }
   }
   const enums = {}
-  for (const e of dmmf.schema.enumTypes.prisma ?? []) enums[e.name] = e.values
-  for (const e of dmmf.schema.enumTypes.model ?? []) enums[e.name] = e.values
-  return { inputs, roots, enums }
+  for (const e of [...(dmmf.schema.enumTypes.prisma ?? []), ...(dmmf.schema.enumTypes.model ?? [])]) enums[e.name] = e.values
+  return { format: FORMAT, inputs, outputs, enums, roots }
 }
 
 /** The type index for `datamodel`, from the disk cache when the schema is unchanged. */
 export function loadSchemaIndex(datamodel) {
   const hash = createHash('sha256').update(datamodel).digest('hex').slice(0, 24)
   const dir = process.env.DOMAINLAYER_ENGINE_CACHE || path.join(os.tmpdir(), 'domainlayer-query-engine')
-  const file = path.join(dir, `schema-index-${hash}.json`)
+  const file = path.join(dir, `schema-index-${FORMAT}-${hash}.json`)
   if (existsSync(file)) {
     try {
-      return JSON.parse(readFileSync(file, 'utf8'))
+      const index = JSON.parse(readFileSync(file, 'utf8'))
+      if (index.format === FORMAT) return index
     } catch {
       // a damaged cache entry is rebuilt below
     }

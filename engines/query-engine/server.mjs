@@ -1,106 +1,176 @@
 // The HTTP surface Prisma Client Python talks to (its engine/_query.py and _http.py):
-//   GET  /status                     -> {"status": "ok"}
-//   POST /                           a query or {"batch": [...], "transaction": true}
-//   POST /transaction/start          -> {"id": ...}
+//   GET  /status                      -> {"status": "ok"}
+//   POST /                            a query {"query": "<graphql>"} or a batch
+//                                     {"batch": [{"query": ...}, ...], "transaction": true}
+//   POST /transaction/start           {"max_wait", "timeout"} -> {"id": ...}
 //   POST /transaction/{id}/commit | rollback
-//   GET  /metrics?format=json|prometheus
-// Queries inside a transaction carry the X-transaction-id header.
+//   GET  /metrics?format=json|prometheus (body: global labels)
+//   POST /debug/panic                 makes the engine panic, only with
+//                                     QUERY_ENGINE_HOST_DEBUG_PANIC=1 (tests of the recovery)
+// Queries inside a transaction carry the X-transaction-id header. Every answer is 200 with
+// the engine's JSON (errors included, see errors.mjs), as the native engine's server does.
+// Each query answer has a Server-Timing header: parse+translate, engine (wasm + driver),
+// results (untagging) and total (the host's whole handling of the request), in ms.
 import http from 'node:http'
-import { parseRequest } from './graphql.mjs'
-import { translateRequest, translateResponse } from './translate.mjs'
+import { engineError, normaliseErrors, panicError, requestError, unknownTransaction } from './errors.mjs'
+import { EnginePanic } from './engine.mjs'
+import { GraphQLSyntaxError, parseRequest } from './graphql.mjs'
+import { graphqlResult } from './results.mjs'
+import { TranslationError, translateRequest } from './translate.mjs'
 
 const TRACE = '{}'
 
-/** An error in the engine's own response shape, so the client maps it to its exceptions. */
-export function engineError(message, code, meta = {}) {
-  return { errors: [{ error: message, user_facing_error: { is_panic: false, message, meta, error_code: code } }] }
+/** An engine call that panicked without trapping rejects with its user-facing error as JSON. */
+function isPanicAnswer(error) {
+  try {
+    return JSON.parse(error?.message).is_panic === true
+  } catch {
+    return false
+  }
 }
 
-function unknownTransaction(id) {
-  const message = `Transaction API error: Transaction not found. Transaction ID is invalid, refers to an old closed transaction Prisma doesn't have information about anymore, or was obtained before disconnecting.`
-  return engineError(message, 'P2028', { error: message, id })
-}
-
-export function createServer({ engine, index, metrics, log }) {
-  // Transactions this engine started and has not yet closed. The wasm engine panics (and
-  // is lost) on an id it never issued, so unknown ids are refused here.
-  const transactions = new Set()
-
-  async function runOne(source, txId) {
-    const translating = performance.now()
-    const request = parseRequest(source)
-    const body = JSON.stringify(translateRequest(request, index))
-    const querying = performance.now()
-    const raw = await engine.query(body, TRACE, txId)
-    const answering = performance.now()
-    const response = translateResponse(JSON.parse(raw), request.alias ?? request.name)
-    metrics.translation(querying - translating + (performance.now() - answering))
-    metrics.engine(answering - querying)
-    return response
+class Timing {
+  constructor() {
+    this.started = performance.now()
+    this.translate = 0
+    this.engine = 0
+    this.results = 0
   }
 
-  async function handleQuery(payload, txId) {
+  header() {
+    const total = performance.now() - this.started
+    return `translate;dur=${this.translate.toFixed(3)}, engine;dur=${this.engine.toFixed(3)}, results;dur=${this.results.toFixed(3)}, total;dur=${total.toFixed(3)}`
+  }
+}
+
+/**
+ * The server for `host` (engine.mjs). Requests wait for `ready`; `index()` gives the schema
+ * index (schema-index.mjs) once it is.
+ */
+export function createServer({ ready, host, index, metrics, transactions, log }) {
+  function prepare(source, timing) {
+    const started = performance.now()
+    const request = parseRequest(source)
+    const json = translateRequest(request, index())
+    timing.translate += performance.now() - started
+    return { alias: request.alias ?? request.name, action: json.action, json }
+  }
+
+  async function execute(body, txId, timing) {
+    const started = performance.now()
+    try {
+      return JSON.parse(await host.run((engine) => engine.query(body, TRACE, txId)))
+    } finally {
+      timing.engine += performance.now() - started
+    }
+  }
+
+  async function handleQuery(payload, txId, timing) {
     if (txId !== undefined && !transactions.has(txId)) return unknownTransaction(txId)
     if (Array.isArray(payload.batch)) {
-      const queries = payload.batch.map((item) => {
-        const request = parseRequest(item.query)
-        return { request, json: translateRequest(request, index) }
-      })
-      const body = JSON.stringify({ batch: queries.map((q) => q.json), transaction: payload.transaction ? {} : undefined })
-      const response = JSON.parse(await engine.query(body, TRACE, txId))
-      if (response.batchResult === undefined) return response
-      return {
-        batchResult: response.batchResult.map((item, i) => translateResponse(item, queries[i].request.alias ?? queries[i].request.name)),
-      }
+      const prepared = payload.batch.map((item) => prepare(item.query, timing))
+      const body = { batch: prepared.map((p) => p.json) }
+      if (payload.transaction) body.transaction = typeof payload.transaction === 'object' ? payload.transaction : {}
+      const response = normaliseErrors(await execute(JSON.stringify(body), txId, timing), host)
+      if (!Array.isArray(response.batchResult)) return response
+      const started = performance.now()
+      const batchResult = response.batchResult.map((item, i) => graphqlResult(normaliseErrors(item, host), prepared[i].alias, prepared[i].action))
+      timing.results += performance.now() - started
+      return { batchResult }
     }
-    return runOne(payload.query, txId)
+    if (typeof payload.query !== 'string') return requestError('the request has no query')
+    const { alias, action, json } = prepare(payload.query, timing)
+    const response = normaliseErrors(await execute(JSON.stringify(json), txId, timing), host)
+    const started = performance.now()
+    const result = graphqlResult(response, alias, action)
+    timing.results += performance.now() - started
+    return result
   }
 
-  async function route(req, body) {
-    const url = new URL(req.url, 'http://engine')
-    const parts = url.pathname.split('/').filter(Boolean)
-    if (req.method === 'GET' && url.pathname === '/status') return { status: 200, json: { status: 'ok' } }
-    if (req.method === 'GET' && url.pathname === '/metrics') {
-      const labels = body ? JSON.parse(body) : {}
-      if (url.searchParams.get('format') === 'prometheus') return { status: 200, text: metrics.prometheus(labels) }
-      return { status: 200, json: metrics.json(labels) }
-    }
-    if (req.method !== 'POST') return { status: 404, json: engineError(`no route ${req.method} ${url.pathname}`, 'P1000') }
-    if (url.pathname === '/') {
+  async function route(req, body, timing) {
+    const path = req.url.split('?', 1)[0]
+    if (req.method === 'POST' && path === '/') {
       const txId = req.headers['x-transaction-id']
-      return { status: 200, json: await metrics.track(() => handleQuery(JSON.parse(body), txId)) }
+      let payload
+      try {
+        payload = JSON.parse(body)
+      } catch (error) {
+        return { json: requestError(`the request is not JSON: ${error.message}`) }
+      }
+      return { json: await metrics.track(() => handleQuery(payload, txId, timing), timing), timing }
     }
-    if (parts[0] === 'transaction' && parts[1] === 'start' && parts.length === 2) {
-      const response = JSON.parse(await engine.startTransaction(body || '{}', TRACE))
-      if (typeof response.id === 'string') transactions.add(response.id)
-      return { status: 200, json: response }
+    if (req.method === 'GET' && path === '/status') return { json: { status: 'ok' } }
+    if (req.method === 'GET' && path === '/metrics') {
+      const labels = body ? JSON.parse(body) : {}
+      const format = new URL(req.url, 'http://engine').searchParams.get('format')
+      if (format === 'prometheus') return { text: metrics.prometheus(labels) }
+      return { json: metrics.json(labels) }
     }
-    if (parts[0] === 'transaction' && parts.length === 3 && (parts[2] === 'commit' || parts[2] === 'rollback')) {
-      const id = decodeURIComponent(parts[1])
-      if (!transactions.has(id)) return { status: 200, json: unknownTransaction(id) }
-      const raw = parts[2] === 'commit' ? await engine.commitTransaction(id, TRACE) : await engine.rollbackTransaction(id, TRACE)
-      transactions.delete(id)
-      return { status: 200, json: JSON.parse(raw || '{}') }
+    const parts = path.split('/').filter(Boolean)
+    if (req.method === 'POST' && parts[0] === 'transaction') {
+      if (parts[1] === 'start' && parts.length === 2) {
+        const response = await transactions.start(body, (options) => host.run((engine) => engine.startTransaction(options, TRACE)))
+        return { json: normaliseErrors(response, host) }
+      }
+      if (parts.length === 3 && (parts[2] === 'commit' || parts[2] === 'rollback')) {
+        const id = decodeURIComponent(parts[1])
+        if (!transactions.has(id)) return { json: unknownTransaction(id) }
+        try {
+          const raw = await host.run((engine) => (parts[2] === 'commit' ? engine.commitTransaction(id, TRACE) : engine.rollbackTransaction(id, TRACE)))
+          return { json: normaliseErrors(JSON.parse(raw || '{}'), host) }
+        } finally {
+          transactions.close(id)
+        }
+      }
     }
-    return { status: 404, json: engineError(`no route ${req.method} ${url.pathname}`, 'P1000') }
+    if (req.method === 'POST' && path === '/debug/panic' && process.env.QUERY_ENGINE_HOST_DEBUG_PANIC === '1') {
+      await host.debugPanic()
+      return { json: { status: 'ok' } }
+    }
+    return { status: 404, json: engineError(`no route ${req.method} ${path}`, null) }
   }
 
-  return http.createServer((req, res) => {
-    const chunks = []
-    req.on('data', (chunk) => chunks.push(chunk))
-    req.on('end', async () => {
-      let reply
-      try {
-        reply = await route(req, Buffer.concat(chunks).toString('utf8'))
-      } catch (error) {
-        // A request the host could not translate, or an engine failure: answered in the
-        // engine's error shape (the client raises its typed error), never a crash.
-        log(`request failed: ${error?.stack ?? error}`)
-        reply = { status: 200, json: engineError(String(error?.message ?? error), 'P2009', { kind: 'QueryTranslation' }) }
+  async function respond(req, res, body) {
+    let reply
+    let timing
+    try {
+      await ready
+      timing = new Timing()
+      reply = await route(req, body, timing)
+    } catch (error) {
+      // A request the host could not parse or translate, or an engine failure: answered
+      // in the engine's error shape (the client raises its typed error), never a crash.
+      if (error instanceof EnginePanic) {
+        transactions.clear()
+        reply = { json: panicError(error) }
+      } else if (isPanicAnswer(error)) {
+        reply = { json: panicError(JSON.parse(error.message).message) }
+      } else {
+        if (!(error instanceof SyntaxError || error instanceof GraphQLSyntaxError || error instanceof TranslationError)) {
+          log(`request failed: ${error?.stack ?? error}`)
+        }
+        reply = { json: requestError(error) }
       }
-      const text = reply.text ?? JSON.stringify(reply.json)
-      res.writeHead(reply.status, { 'content-type': reply.text ? 'text/plain' : 'application/json' })
-      res.end(text)
+    }
+    const text = reply.text ?? JSON.stringify(reply.json)
+    const headers = {
+      'content-type': reply.text === undefined ? 'application/json' : 'text/plain; version=0.0.4',
+      'content-length': Buffer.byteLength(text),
+    }
+    if (reply.timing) headers['server-timing'] = reply.timing.header()
+    res.writeHead(reply.status ?? 200, headers)
+    res.end(text)
+  }
+
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (chunk) => {
+      body += chunk
     })
+    req.on('end', () => respond(req, res, body))
   })
+  server.keepAliveTimeout = 60_000
+  server.headersTimeout = 65_000
+  return server
 }

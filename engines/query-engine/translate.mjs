@@ -1,13 +1,17 @@
-// From the client's GraphQL protocol to Prisma's JSON protocol, and results back.
+// From the client's GraphQL protocol to Prisma's JSON protocol (requests; results are in
+// results.mjs).
 //
-// Requests: the root field names the action and the model (`findManyCoachUser`); arguments
-// carry over as they are, except that values in Json positions are tagged
-// ({"$type": "Json", "value": "<json text>"}), since the client sends Json as JSON text,
-// which the JSON protocol would otherwise store as a JSON string; integers too large for a
-// double are tagged BigInt. Selections become {"field": true} or {"arguments", "selection"}.
-// Results: the JSON protocol tags DateTime, Decimal, BigInt, Bytes and Json values
-// ({"$type", "value"}); the client reads them as the GraphQL protocol gave them, plain
-// strings (Json as JSON text), so they are untagged, and the result is keyed `result`.
+//   mutation { result: createOneUser(data: {...}) { id posts(take: 1) { id } } }
+//   -> {"modelName": "User", "action": "createOne",
+//       "query": {"arguments": {"data": {...}},
+//                 "selection": {"id": true, "posts": {"arguments": {"take": 1}, "selection": {"id": true}}}}}
+//
+// Arguments carry over as they are, except that values in Json positions are tagged
+// ({"$type": "Json", "value": "<json text>"}): the client sends Json as JSON text, which
+// the JSON protocol would otherwise store as a JSON string. Json positions are found with
+// the schema index (schema-index.mjs), in root arguments and in the arguments of selected
+// relations alike. Integers too large for a double arrive tagged BigInt (graphql.mjs). Raw query
+// parameters stay the JSON text the engine decodes itself.
 
 export class TranslationError extends Error {}
 
@@ -29,7 +33,7 @@ const ROOT_ACTIONS = [
 ]
 const RAW_ACTIONS = new Set(['queryRaw', 'executeRaw'])
 
-/** `findUniqueCoachUserOrThrow` -> {action: 'findUniqueOrThrow', modelName: 'CoachUser'} */
+/** `findUniqueUserOrThrow` -> {action: 'findUniqueOrThrow', modelName: 'User'} */
 export function splitRootField(name) {
   if (RAW_ACTIONS.has(name)) return { action: name, modelName: undefined }
   for (const [prefix, suffix, action] of ROOT_ACTIONS) {
@@ -49,36 +53,81 @@ function isJsonText(text) {
   }
 }
 
+// Per accepted-types list (stable arrays of the index): what a string there may be.
+const stringRules = new WeakMap()
+
+function stringRule(types, index) {
+  let rule = stringRules.get(types)
+  if (rule === undefined) {
+    const json = types.some((t) => t[0] === 'Json' && t[1] === 'scalar')
+    const string = types.some((t) => t[0] === 'String' && t[1] === 'scalar')
+    const enumValues = types.filter((t) => t[1] === 'enumTypes').flatMap((t) => index.enums[t[0]] ?? [])
+    rule = { tagJson: json && !string, enumValues }
+    stringRules.set(types, rule)
+  }
+  return rule
+}
+
+const NO_TYPES = []
+
 function tagValue(value, types, index) {
   if (value === null || value === undefined) return value
-  if (typeof value === 'bigint') return { $type: 'BigInt', value: value.toString() }
+  if (typeof value === 'string') {
+    const rule = stringRule(types, index)
+    // an enum value (JsonNullValueInput's DbNull, ...) is itself unless it is JSON text
+    if (rule.tagJson && !(rule.enumValues.includes(value) && !isJsonText(value))) return { $type: 'Json', value }
+    return value
+  }
   if (Array.isArray(value)) {
     const elementTypes = types.filter((t) => t[2] === 1)
-    return value.map((item) => tagValue(item, elementTypes.length > 0 ? elementTypes : types, index))
+    const itemTypes = elementTypes.length > 0 ? elementTypes : types
+    return value.map((item) => tagValue(item, itemTypes, index))
   }
   if (typeof value === 'object') {
-    const candidates = types.filter((t) => t[1] === 'inputObjectTypes').map((t) => index.inputs[t[0]]).filter(Boolean)
+    if (value.$type !== undefined) return value // a BigInt the parser tagged
+    // Of the input types accepted here (the index keeps only those that can hold Json), the
+    // one naming most of the value's keys.
+    let fields
+    let best = 0
     const keys = Object.keys(value)
-    const fields = candidates.find((c) => keys.every((k) => k in c)) ?? candidates[0]
+    for (const t of types) {
+      if (t[1] !== 'inputObjectTypes') continue
+      const candidate = index.inputs[t[0]]
+      if (candidate === undefined) continue
+      let matches = 0
+      for (const k of keys) if (k in candidate) matches++
+      if (fields === undefined || matches > best) {
+        fields = candidate
+        best = matches
+      }
+    }
     if (fields === undefined) return value
     const out = {}
-    for (const key of keys) out[key] = tagValue(value[key], fields[key] ?? [], index)
+    for (const key of keys) out[key] = tagValue(value[key], fields[key] ?? NO_TYPES, index)
     return out
-  }
-  if (typeof value === 'string' && types.some((t) => t[0] === 'Json' && t[1] === 'scalar')) {
-    const acceptsString = types.some((t) => t[0] === 'String' && t[1] === 'scalar')
-    const enumValues = types.filter((t) => t[1] === 'enumTypes').flatMap((t) => index.enums[t[0]] ?? [])
-    if (!acceptsString && !(enumValues.includes(value) && !isJsonText(value))) {
-      return { $type: 'Json', value }
-    }
   }
   return value
 }
 
-function translateSelection(selection) {
+function tagArguments(args, argTypes, index) {
   const out = {}
-  for (const [name, sub] of Object.entries(selection ?? {})) {
-    out[name] = sub === true ? true : { arguments: sub.args, selection: translateSelection(sub.selection) }
+  for (const key in args) out[key] = tagValue(args[key], argTypes?.[key]?.length ? argTypes[key] : NO_TYPES, index)
+  return out
+}
+
+function translateSelection(selection, outputType, index) {
+  const out = {}
+  const fields = outputType === null ? undefined : index.outputs[outputType]
+  for (const name in selection) {
+    const sub = selection[name]
+    if (sub === true) {
+      out[name] = true
+      continue
+    }
+    const field = fields?.[name]
+    const nested = { selection: translateSelection(sub.selection, field?.type ?? null, index) }
+    if (Object.keys(sub.args).length > 0) nested.arguments = tagArguments(sub.args, field?.args, index)
+    out[name] = nested
   }
   return out
 }
@@ -86,33 +135,9 @@ function translateSelection(selection) {
 /** Translate a parsed request (see graphql.mjs) into a JSON-protocol query. */
 export function translateRequest(request, index) {
   const { action, modelName } = splitRootField(request.name)
-  const argTypes = index.roots[request.name]
-  if (argTypes === undefined) throw new TranslationError(`unknown operation ${request.name}`)
-  const args = {}
-  for (const [key, value] of Object.entries(request.args)) {
-    // Raw query parameters are JSON text the engine decodes itself: they stay a string.
-    args[key] = RAW_ACTIONS.has(action) ? value : tagValue(value, argTypes[key] ?? [], index)
-  }
-  const query = { arguments: args, selection: translateSelection(request.selection) }
+  const root = index.roots[request.name]
+  if (root === undefined) throw new TranslationError(`unknown operation ${request.name}`)
+  const args = RAW_ACTIONS.has(action) ? { ...request.args } : tagArguments(request.args, root.args, index)
+  const query = { arguments: args, selection: translateSelection(request.selection ?? {}, root.type, index) }
   return modelName === undefined ? { action, query } : { modelName, action, query }
-}
-
-function untag(value) {
-  if (Array.isArray(value)) return value.map(untag)
-  if (value !== null && typeof value === 'object') {
-    if (typeof value.$type === 'string' && 'value' in value && Object.keys(value).length === 2) {
-      return value.value
-    }
-    const out = {}
-    for (const key of Object.keys(value)) out[key] = untag(value[key])
-    return out
-  }
-  return value
-}
-
-/** A JSON-protocol response as the GraphQL protocol gave it, under `alias`. */
-export function translateResponse(response, alias = 'result') {
-  if (response.data === undefined || response.errors !== undefined) return response
-  const [value] = Object.values(response.data)
-  return { data: { [alias]: untag(value) } }
 }

@@ -83,5 +83,6 @@ def test_log_queries_prints_the_sql(database_url: str) -> None:
     done = run_python(code, env={**os.environ, "DATABASE_URL": database_url})
     assert done.returncode == 0, done.stderr
     logged = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    queries = [entry.get("query", "") for entry in logged if entry.get("is_query")]
+    # The native engine's log shape: {timestamp, level, fields: {query, params, ...}, target}
+    queries = [entry.get("fields", {}).get("query", "") for entry in logged]
     assert any('FROM "coach"."User"' in q for q in queries), logged
