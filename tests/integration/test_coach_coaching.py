@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 from prisma import Prisma
+from prisma.models import Appointment
 
 from domainlayer.coach.errors import SessionInactive
 from domainlayer.coach.repository import CoachingRepository
@@ -26,14 +27,26 @@ async def people(client: Prisma) -> tuple[str, str]:
     return coach.id, member.id
 
 
-async def test_a_session_runs_from_room_join_to_completion_and_rating(
-    client: Prisma, people: tuple[str, str], db: asyncpg.Connection
-) -> None:
+@pytest.fixture
+def coaching(client: Prisma) -> CoachingRepository:
+    return CoachingRepository(client)
+
+
+@pytest.fixture
+async def appointment(coaching: CoachingRepository, people: tuple[str, str]) -> Appointment:
     coach_id, member_id = people
-    coaching = CoachingRepository(client)
-    appointment = await coaching.book_appointment(
+    return await coaching.book_appointment(
         client_id=member_id, coach_id=coach_id, scheduled_for=NOW
     )
+
+
+async def test_a_session_runs_from_room_join_to_completion_and_rating(
+    coaching: CoachingRepository,
+    appointment: Appointment,
+    people: tuple[str, str],
+    db: asyncpg.Connection,
+) -> None:
+    _, member_id = people
     assert appointment.roomId.startswith("session-")
     session = await coaching.join_room(room_id=appointment.roomId, user_id=member_id, now=NOW)
     rejoined = await coaching.join_room(room_id=appointment.roomId, user_id=member_id, now=NOW)
@@ -55,13 +68,14 @@ async def test_a_session_runs_from_room_join_to_completion_and_rating(
 
 @pytest.mark.parametrize(("rating", "tip"), [(0, None), (6, None), (5, 2), (3, 10.0)])
 async def test_bad_ratings_and_tips_write_nothing(
-    client: Prisma, people: tuple[str, str], db: asyncpg.Connection, rating: int, tip: float
+    coaching: CoachingRepository,
+    appointment: Appointment,
+    people: tuple[str, str],
+    db: asyncpg.Connection,
+    rating: int,
+    tip: float,
 ) -> None:
-    coach_id, member_id = people
-    coaching = CoachingRepository(client)
-    appointment = await coaching.book_appointment(
-        client_id=member_id, coach_id=coach_id, scheduled_for=NOW
-    )
+    _, member_id = people
     session = await coaching.join_room(room_id=appointment.roomId, user_id=member_id, now=NOW)
     with pytest.raises(InvalidInputError):
         await coaching.rate_session(session.id, rating=rating, tip=tip)
@@ -69,13 +83,12 @@ async def test_bad_ratings_and_tips_write_nothing(
 
 
 async def test_cancelling_an_appointment_records_who_and_when(
-    client: Prisma, people: tuple[str, str], db: asyncpg.Connection
+    coaching: CoachingRepository,
+    appointment: Appointment,
+    people: tuple[str, str],
+    db: asyncpg.Connection,
 ) -> None:
-    coach_id, member_id = people
-    coaching = CoachingRepository(client)
-    appointment = await coaching.book_appointment(
-        client_id=member_id, coach_id=coach_id, scheduled_for=NOW
-    )
+    _, member_id = people
     await coaching.cancel_appointment(appointment.id, by=member_id, now=NOW)
     row = await db.fetchrow('SELECT status, "cancelledBy" FROM coach."Appointment"')
     assert row is not None and tuple(row) == ("cancelled", member_id)
