@@ -1,0 +1,1 @@
+"""travel (002): analytics, A/B experiments, admin RBAC, monitoring and CMS."""

@@ -1,0 +1,1 @@
+"""travel repositories: the classes that call the generated client."""

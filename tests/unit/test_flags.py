@@ -1,0 +1,212 @@
+"""The feature-flag core shared by airbar, travel and madfam."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from hashlib import sha256
+
+import pytest
+
+from domainlayer.errors import InvalidInputError
+from domainlayer.flags import FlagRule, bucket, choose_variant, is_enabled, parse_variants
+
+SUBJECTS = [f"user-{n}" for n in range(100_000)]
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+T1 = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def rule(**overrides: object) -> FlagRule:
+    fields: dict[str, object] = {
+        "key": "smart_matching",
+        "enabled": True,
+        "rollout_percentage": 100,
+    }
+    fields.update(overrides)
+    return FlagRule(**fields)  # type: ignore[arg-type]
+
+
+def test_bucket_is_in_range_and_spread_evenly() -> None:
+    counts = Counter(bucket("video_chat", s) for s in SUBJECTS)
+    assert set(counts) == set(range(100))
+    # 1,000 expected per bucket; a fair hash stays well within +-15 %.
+    assert min(counts.values()) > 850 and max(counts.values()) < 1150
+
+
+def test_bucket_is_the_same_in_another_process_with_another_hash_seed() -> None:
+    here = [bucket("instant_payouts", s) for s in SUBJECTS[:50]]
+    code = (
+        "from domainlayer.flags import bucket;"
+        "print([bucket('instant_payouts', f'user-{n}') for n in range(50)])"
+    )
+    for seed in ("1", "12345"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        assert out.strip() == str(here)
+
+
+def test_bucket_assignments_are_pinned() -> None:
+    # A release that moved subjects between buckets would flip live users' features.
+    assert [bucket("enhanced_kyc", f"u{n}") for n in range(8)] == [18, 22, 72, 34, 42, 78, 67, 64]
+    key = b"enhanced_kyc"
+    material = b"rollout\x00%d:%s\x00u1" % (len(key), key)
+    assert (
+        bucket("enhanced_kyc", "u1") == int.from_bytes(sha256(material).digest()[:8], "big") % 100
+    )
+
+
+def test_buckets_are_independent_per_flag() -> None:
+    same = sum(bucket("flag_a", s) == bucket("flag_b", s) for s in SUBJECTS[:20_000])
+    # Independent flags agree for about 1 subject in 100.
+    assert 100 < same < 320
+
+
+@pytest.mark.parametrize("percentage", [0, 1, 5, 10, 33, 50, 80, 99, 100])
+def test_share_enabled_is_within_one_point_of_the_percentage(percentage: int) -> None:
+    flag = rule(rollout_percentage=percentage)
+    share = sum(is_enabled(flag, s) for s in SUBJECTS) / len(SUBJECTS) * 100
+    assert abs(share - percentage) <= 1
+    if percentage == 0:
+        assert share == 0
+    if percentage == 100:
+        assert share == 100
+
+
+def test_raising_the_percentage_never_turns_a_user_off() -> None:
+    previous: set[str] = set()
+    for percentage in range(0, 101, 5):
+        on = {s for s in SUBJECTS[:5000] if is_enabled(rule(rollout_percentage=percentage), s)}
+        assert previous <= on
+        previous = on
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kwargs", "expected"),
+    [
+        ({"enabled": False}, {}, False),
+        ({}, {}, True),
+        (
+            {"environments": {"dev": True, "staging": False, "prod": False}},
+            {"environment": "dev"},
+            True,
+        ),
+        (
+            {"environments": {"dev": True, "staging": False, "prod": False}},
+            {"environment": "prod"},
+            False,
+        ),
+        (
+            {"enabled": False, "environments": {"dev": True, "staging": True, "prod": True}},
+            {"environment": "dev"},
+            False,
+        ),
+        ({"target_groups": frozenset({"business", "premium"})}, {"groups": ["premium"]}, True),
+        ({"target_groups": frozenset({"business", "premium"})}, {"groups": ["students"]}, False),
+        ({"target_groups": frozenset({"business"})}, {}, False),
+        ({"target_groups": frozenset()}, {"groups": ["anyone"]}, True),
+        ({"starts_at": T0, "ends_at": T1}, {"now": T0}, True),
+        ({"starts_at": T0, "ends_at": T1}, {"now": T1}, False),
+        ({"starts_at": T0}, {"now": datetime(2026, 9, 30, 23, 59, tzinfo=UTC)}, False),
+        ({"ends_at": T1}, {"now": datetime(2026, 12, 31, 23, 59, tzinfo=UTC)}, True),
+    ],
+)
+def test_is_enabled_checks_switches_windows_and_targeting(
+    overrides: dict[str, object], kwargs: dict[str, object], expected: bool
+) -> None:
+    assert is_enabled(rule(**overrides), "user-7", **kwargs) is expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kwargs"),
+    [
+        ({"environments": {"dev": True}}, {}),
+        ({"environments": {"dev": True}}, {"environment": "qa"}),
+        ({"starts_at": T0}, {}),
+        ({"starts_at": T0}, {"now": datetime(2026, 11, 1)}),
+    ],
+)
+def test_is_enabled_refuses_missing_context(
+    overrides: dict[str, object], kwargs: dict[str, object]
+) -> None:
+    with pytest.raises(InvalidInputError):
+        is_enabled(rule(**overrides), "user-7", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"rollout_percentage": -1},
+        {"rollout_percentage": 101},
+        {"rollout_percentage": 50.5},
+        {"rollout_percentage": True},
+        {"key": ""},
+        {"starts_at": T1, "ends_at": T0},
+    ],
+)
+def test_bad_flags_are_refused(overrides: dict[str, object]) -> None:
+    with pytest.raises(InvalidInputError):
+        rule(**overrides)
+
+
+@pytest.mark.parametrize("subject", ["", None, 42])
+def test_bad_subjects_are_refused(subject: object) -> None:
+    with pytest.raises(ValueError):
+        bucket("flag", subject)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"control": 50, "treatment": 50},
+        {"control": 70, "a": 20, "b": 10},
+        {"control": 1, "treatment": 3},  # weights need not sum to 100
+        {"control": 0.5, "treatment": 0.25, "other": 0.25},
+    ],
+)
+def test_variant_shares_are_within_one_point_of_their_weights(weights: dict[str, float]) -> None:
+    variants = [{"id": k, "weight": w} for k, w in weights.items()]
+    counts = Counter(choose_variant("search_ranking", s, variants) for s in SUBJECTS)
+    total = sum(weights.values())
+    for variant_id, weight in weights.items():
+        share = counts[variant_id] / len(SUBJECTS) * 100
+        assert abs(share - weight / total * 100) <= 1, (variant_id, share)
+
+
+def test_variant_is_deterministic_and_zero_weight_is_never_chosen() -> None:
+    variants = [
+        {"id": "control", "weight": 50},
+        {"id": "off", "weight": 0},
+        {"id": "b", "weight": 50},
+    ]
+    first = [choose_variant("exp", s, variants) for s in SUBJECTS[:3000]]
+    again = [choose_variant("exp", s, variants) for s in SUBJECTS[:3000]]
+    assert first == again
+    assert "off" not in first
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        [],
+        [{"id": "a", "weight": -1}],
+        [{"id": "a", "weight": 0}],
+        [{"id": "a"}],
+        [{"weight": 3}],
+        [{"id": "a", "weight": 1}, {"id": "a", "weight": 2}],
+        [{"id": "a", "weight": float("nan")}],
+        "control",
+        [["a", 1]],
+    ],
+)
+def test_bad_variants_are_refused(variants: object) -> None:
+    with pytest.raises(ValueError):
+        choose_variant("exp", "user-1", variants)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError):
+        parse_variants(variants)
