@@ -9,13 +9,17 @@ from domainlayer.madfam.rules import (
     ASSESSMENT_QUESTIONS,
     CATEGORY_WEIGHTS,
     InvalidAnswersError,
+    InvalidFlagError,
     InvalidLeadError,
     InvalidScoreError,
     ServiceTier,
+    check_flag_key,
+    flag_rule,
     is_business_email,
     score_assessment,
     score_lead,
     tier_for_score,
+    user_groups,
 )
 
 FREE = "a@gmail.com"
@@ -155,3 +159,80 @@ def test_tier_for_score_refuses_scores_outside_0_to_100(score: int) -> None:
     with pytest.raises(InvalidScoreError):
         tier_for_score(score)
     assert issubclass(InvalidScoreError, InvalidInputError)
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("NEW_LEAD_SCORING", True),
+        ("A11Y_IMPROVEMENTS", True),
+        ("CHAT_SUPPORT", True),
+        ("chat_support", False),
+        ("CHAT-SUPPORT", False),
+        ("1CHAT", False),
+        ("C", False),
+        ("", False),
+    ],
+)
+def test_flag_keys_are_screaming_snake_case(key: str, valid: bool) -> None:
+    if valid:
+        assert check_flag_key(key) == key
+    else:
+        with pytest.raises(InvalidFlagError):
+            check_flag_key(key)
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (None, frozenset()),
+        ([], frozenset()),
+        (["beta_users", "premium_customers"], frozenset({"beta_users", "premium_customers"})),
+    ],
+)
+def test_user_groups_read_the_stored_json(stored: object, expected: frozenset[str]) -> None:
+    assert user_groups(stored) == expected
+
+
+@pytest.mark.parametrize("stored", ["beta_users", [1], [""], {"beta": True}])
+def test_user_groups_refuse_anything_else(stored: object) -> None:
+    with pytest.raises(InvalidFlagError):
+        user_groups(stored)
+
+
+@pytest.mark.parametrize(
+    ("row", "environments", "percentage"),
+    [
+        ((True, False, False, 25), {"dev": True, "staging": False, "prod": False}, 25),
+        ((False, True, True, None), {"dev": False, "staging": True, "prod": True}, 0),
+    ],
+)
+def test_flag_rule_maps_the_row(
+    row: tuple[bool, bool, bool, int | None], environments: dict[str, bool], percentage: int
+) -> None:
+    dev, staging, prod, rollout = row
+    rule = flag_rule(
+        key="CHAT_SUPPORT",
+        enabled=True,
+        enabled_dev=dev,
+        enabled_staging=staging,
+        enabled_prod=prod,
+        rollout_percentage=rollout,
+        groups=["beta_users"],
+    )
+    assert dict(rule.environments or {}) == environments
+    assert rule.rollout_percentage == percentage
+    assert rule.target_groups == frozenset({"beta_users"})
+
+
+def test_flag_rule_refuses_a_bad_percentage_as_a_flag_error() -> None:
+    with pytest.raises(InvalidFlagError):
+        flag_rule(
+            key="CHAT_SUPPORT",
+            enabled=True,
+            enabled_dev=True,
+            enabled_staging=False,
+            enabled_prod=False,
+            rollout_percentage=120,
+            groups=None,
+        )

@@ -10,18 +10,29 @@ to `pending` until it has had `max_attempts`, then stays `failed`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from prisma import Json, Prisma, enums
-from prisma.models import Assessment, Calculation, Integration, Lead
+from prisma.models import Assessment, Calculation, Integration, Lead, MadfamFeatureFlag
 
 from domainlayer.errors import InvalidInputError, NotFoundError
+from domainlayer.flags import FlagRule, is_enabled
 from domainlayer.repository import translating_errors, unit_of_work
 
 from .calculations import ProjectEstimate, RoiResult
-from .rules import ServiceTier, score_assessment, score_lead, tier_for_score
+from .rules import (
+    InvalidFlagError,
+    ServiceTier,
+    check_environment,
+    check_flag_key,
+    flag_rule,
+    score_assessment,
+    score_lead,
+    tier_for_score,
+)
 from .secrets_box import SecretBox
 
 __all__ = [
@@ -29,6 +40,7 @@ __all__ = [
     "MAX_EMAIL_ATTEMPTS",
     "ClaimedEmail",
     "EmailQueueRepository",
+    "FeatureFlagRepository",
     "IntegrationRepository",
     "IntegrationSettings",
     "LeadRepository",
@@ -369,4 +381,134 @@ class IntegrationRepository:
             config=self._box.open_json(row.config),
             api_key=self._box.open(row.apiKey) if row.apiKey else None,
             webhook_url=row.webhookUrl,
+        )
+
+
+class FeatureFlagRepository:
+    """madfam's feature flags: switches per environment, rollout percentage, user groups.
+
+    Evaluation is `domainlayer.flags` (the same for every product); this class reads and
+    writes madfam's FeatureFlag table and turns its rows into rules.
+    """
+
+    def __init__(self, client: Prisma) -> None:
+        self._client = client
+
+    async def define(
+        self,
+        key: str,
+        name: str,
+        *,
+        description: str | None = None,
+        enabled: bool = False,
+        environments: Mapping[str, bool] | None = None,
+        rollout_percentage: int = 0,
+        groups: Sequence[str] | None = None,
+    ) -> MadfamFeatureFlag:
+        """Create or replace the flag ``key`` (validated before anything is written)."""
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidFlagError("a flag needs a name")
+        switches = {"dev": True, "staging": False, "prod": False}  # the columns' defaults
+        for environment, switch in (environments or {}).items():
+            switches[check_environment(environment)] = bool(switch)
+        stored_groups = list(groups) if groups is not None else None
+        flag_rule(
+            key=key,
+            enabled=enabled,
+            enabled_dev=switches["dev"],
+            enabled_staging=switches["staging"],
+            enabled_prod=switches["prod"],
+            rollout_percentage=rollout_percentage,
+            groups=stored_groups,
+        )
+        fields: dict[str, Any] = {
+            "name": name,
+            "description": description,
+            "enabled": enabled,
+            "enabledDev": switches["dev"],
+            "enabledStaging": switches["staging"],
+            "enabledProd": switches["prod"],
+            "rolloutPercentage": rollout_percentage,
+            "userGroups": Json(stored_groups) if stored_groups is not None else Json(None),
+        }
+        with translating_errors():
+            return await self._client.madfamfeatureflag.upsert(
+                where={"key": key},
+                data={"create": {"key": key, **fields}, "update": fields},  # type: ignore[typeddict-item]
+            )
+
+    async def set_rollout(self, key: str, percentage: int) -> MadfamFeatureFlag:
+        """Change the rollout percentage (0..100) of an existing flag."""
+        flag = await self.get(key)
+        self._rule(flag.model_copy(update={"rolloutPercentage": percentage}))
+        return await self._update(key, {"rolloutPercentage": percentage})
+
+    async def switch(
+        self, key: str, enabled: bool, *, environment: str | None = None
+    ) -> MadfamFeatureFlag:
+        """Turn the flag, or its switch in one environment, on or off."""
+        column = "enabled"
+        if environment is not None:
+            column = "enabled" + check_environment(environment).capitalize()
+        await self.get(key)
+        return await self._update(key, {column: bool(enabled)})
+
+    async def get(self, key: str) -> MadfamFeatureFlag:
+        check_flag_key(key)
+        with translating_errors():
+            flag = await self._client.madfamfeatureflag.find_unique(where={"key": key})
+        if flag is None:
+            raise NotFoundError(f"no feature flag {key!r}")
+        return flag
+
+    async def is_enabled(
+        self,
+        key: str,
+        subject_id: str,
+        *,
+        environment: str,
+        groups: Iterable[str] = (),
+    ) -> bool:
+        """Whether ``subject_id`` (in ``groups``) gets flag ``key`` in ``environment``."""
+        check_environment(environment)
+        return is_enabled(
+            self._rule(await self.get(key)), subject_id, groups=groups, environment=environment
+        )
+
+    async def enabled_for(
+        self, subject_id: str, *, environment: str, groups: Iterable[str] = ()
+    ) -> list[str]:
+        """Keys of every flag the subject gets in ``environment`` (one query)."""
+        check_environment(environment)
+        member_of = frozenset(groups)
+        with translating_errors():
+            flags = await self._client.madfamfeatureflag.find_many(
+                where={"enabled": True}, order={"key": "asc"}
+            )
+        return [
+            flag.key
+            for flag in flags
+            if is_enabled(self._rule(flag), subject_id, groups=member_of, environment=environment)
+        ]
+
+    async def _update(self, key: str, data: dict[str, Any]) -> MadfamFeatureFlag:
+        with translating_errors():
+            flag = await self._client.madfamfeatureflag.update(
+                where={"key": key},
+                data=data,  # type: ignore[arg-type]
+            )
+        if flag is None:
+            raise NotFoundError(f"no feature flag {key!r}")
+        return flag
+
+    @staticmethod
+    def _rule(flag: MadfamFeatureFlag) -> FlagRule:
+        return flag_rule(
+            key=flag.key,
+            enabled=flag.enabled,
+            enabled_dev=flag.enabledDev,
+            enabled_staging=flag.enabledStaging,
+            enabled_prod=flag.enabledProd,
+            rollout_percentage=flag.rolloutPercentage,
+            groups=flag.userGroups,
         )

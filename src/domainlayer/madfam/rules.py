@@ -21,23 +21,30 @@ from enum import StrEnum
 from typing import Final
 
 from domainlayer.errors import InvalidInputError
+from domainlayer.flags import FlagRule
 
 __all__ = [
     "ASSESSMENT_QUESTIONS",
     "CATEGORY_WEIGHTS",
     "COMPANY_SIZE_SCORES",
+    "ENVIRONMENTS",
     "FREE_EMAIL_DOMAINS",
     "INDUSTRY_SCORES",
     "AssessmentQuestion",
     "InvalidAnswersError",
+    "InvalidFlagError",
     "InvalidLeadError",
     "InvalidScoreError",
     "ServiceTier",
     "category_scores",
+    "check_environment",
+    "check_flag_key",
+    "flag_rule",
     "is_business_email",
     "score_assessment",
     "score_lead",
     "tier_for_score",
+    "user_groups",
 ]
 
 
@@ -261,3 +268,68 @@ def tier_for_score(score: int) -> ServiceTier:
         if score <= upper:
             return tier
     raise AssertionError("unreachable: bounds cover 0..100")
+
+
+# Feature flags ---------------------------------------------------------------------------
+
+#: madfam's per-environment switches, as its FeatureFlag columns name them.
+ENVIRONMENTS: Final = ("dev", "staging", "prod")
+
+_FLAG_KEY = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+
+
+class InvalidFlagError(InvalidInputError):
+    """A feature flag definition the rules refuse (key, percentage, groups, environment)."""
+
+
+def check_flag_key(key: str) -> str:
+    """madfam flag keys are SCREAMING_SNAKE_CASE (NEW_LEAD_SCORING, CHAT_SUPPORT, ...)."""
+    if not isinstance(key, str) or not _FLAG_KEY.match(key):
+        raise InvalidFlagError(f"flag key {key!r} must be SCREAMING_SNAKE_CASE, 2..64 chars")
+    return key
+
+
+def user_groups(value: object) -> frozenset[str]:
+    """The stored `userGroups` JSON (a list of group names, or null for everyone)."""
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(group, str) and group.strip() for group in value
+    ):
+        raise InvalidFlagError(f"userGroups must be a list of group names, not {value!r}")
+    return frozenset(value)
+
+
+def flag_rule(
+    *,
+    key: str,
+    enabled: bool,
+    enabled_dev: bool,
+    enabled_staging: bool,
+    enabled_prod: bool,
+    rollout_percentage: int | None,
+    groups: object,
+) -> FlagRule:
+    """A madfam FeatureFlag row as the shared evaluation's rule.
+
+    A null `rolloutPercentage` counts as the column's default, 0: a flag reaches users only
+    through an explicit percentage.
+    """
+    try:
+        return FlagRule(
+            key=check_flag_key(key),
+            enabled=enabled,
+            rollout_percentage=0 if rollout_percentage is None else rollout_percentage,
+            target_groups=user_groups(groups),
+            environments={"dev": enabled_dev, "staging": enabled_staging, "prod": enabled_prod},
+        )
+    except InvalidFlagError:
+        raise
+    except InvalidInputError as exc:
+        raise InvalidFlagError(str(exc)) from exc
+
+
+def check_environment(environment: str) -> str:
+    if environment not in ENVIRONMENTS:
+        raise InvalidFlagError(f"environment {environment!r} is not one of {ENVIRONMENTS}")
+    return environment
