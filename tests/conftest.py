@@ -20,6 +20,7 @@ from prisma import Prisma
 
 from domainlayer.client import connect_client
 from domainlayer.database import resolve_database_url
+from domainlayer.pool import connect_pool
 from domainlayer.settings import PROJECT_ROOT, Settings
 from domainlayer.testing import (
     create_isolated_database,
@@ -116,6 +117,16 @@ async def client(database_url: str) -> AsyncIterator[Prisma]:
     finally:
         if db.is_connected():
             await db.disconnect()
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """An asyncpg pool on the test's own database (what repositories take for hot paths)."""
+    pool = await connect_pool(database_url, size=10)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,11 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DEVICE = {"ip_address": "203.0.113.7", "user_agent": "ua/1", "device_fingerprint": "fp-1"}
 
 
-@pytest.fixture
-def auth(client: Prisma) -> AuthRepository:
+@pytest.fixture(params=["client", "pool"])
+def auth(request: pytest.FixtureRequest, client: Prisma) -> AuthRepository:
+    """Every test runs twice: statements through the client, then over an asyncpg pool."""
+    if request.param == "pool":
+        return AuthRepository(client, pool=request.getfixturevalue("pool"))
     return AuthRepository(client)
 
 

@@ -14,10 +14,18 @@ from domainlayer.madfam.repository import EmailQueueRepository, LeadRepository
 from domainlayer.madfam.rules import score_lead
 
 
+@pytest.fixture(params=["client", "pool"])
+def leads(request: pytest.FixtureRequest, client: Prisma) -> LeadRepository:
+    """Lead creation through the client's raw query, then over an asyncpg pool."""
+    if request.param == "pool":
+        return LeadRepository(client, pool=request.getfixturevalue("pool"))
+    return LeadRepository(client)
+
+
 async def test_creating_a_lead_scores_it_and_records_activity_event_and_email(
-    client: Prisma, db: asyncpg.Connection
+    leads: LeadRepository, client: Prisma, db: asyncpg.Connection
 ) -> None:
-    lead = await LeadRepository(client).create_lead(
+    lead = await leads.create_lead(
         email="ceo@acme.mx", tier="L3_CONSULTING", company="Acme", industry="manufacturing"
     )
     expected = score_lead(
@@ -33,16 +41,26 @@ async def test_creating_a_lead_scores_it_and_records_activity_event_and_email(
         lead.id,
     )
     assert counts is not None and tuple(counts) == (1, 1, 1)
+    stored = await client.lead.find_unique(where={"id": lead.id})
+    assert stored is not None and stored.model_dump() == lead.model_dump()
+    assert stored.tier == "L3_CONSULTING" and stored.source == "WEBSITE"
+    email = await db.fetchrow('SELECT "to", data FROM madfam."EmailQueue"')
+    assert email is not None and lead.id in email["data"] and "ceo@acme.mx" in email["to"]
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"email": "not-an-email", "tier": "L1_ESSENTIALS"}, {"email": "a@b.co", "tier": "X"}]
+    "kwargs",
+    [
+        {"email": "not-an-email", "tier": "L1_ESSENTIALS"},
+        {"email": "a@b.co", "tier": "X"},
+        {"email": "a@b.co", "tier": "L1_ESSENTIALS", "source": "TELEPATHY"},
+    ],
 )
 async def test_a_bad_lead_writes_nothing(
-    client: Prisma, db: asyncpg.Connection, kwargs: dict[str, str]
+    leads: LeadRepository, db: asyncpg.Connection, kwargs: dict[str, str]
 ) -> None:
     with pytest.raises(InvalidInputError):
-        await LeadRepository(client).create_lead(**kwargs)
+        await leads.create_lead(**kwargs)
     assert await db.fetchval('SELECT count(*) FROM madfam."Lead"') == 0
     assert await db.fetchval('SELECT count(*) FROM madfam."EmailQueue"') == 0
 

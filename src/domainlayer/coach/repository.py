@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from prisma import Prisma
 from prisma.models import Appointment, CoachSession, CoachUser, SessionRating
 
-from domainlayer.errors import InvalidInputError
-from domainlayer.repository import translating_errors, unit_of_work
+from domainlayer.errors import InfrastructureError, InvalidInputError
+from domainlayer.repository import raw_sql, translating_errors, unit_of_work
 
 from .errors import (
     AuthCodeNotFound,
@@ -85,7 +86,7 @@ _ISSUE_CODE = """
 WITH counted AS (
     INSERT INTO coach."RateLimit"
         (id, "skoolUserId", "requestDate", "requestCount", "lastRequestAt")
-    VALUES ($1, $2, $3::date, 1, $4::timestamp)
+    VALUES ($1, $2, $3::text::date, 1, $4::text::timestamp)
     ON CONFLICT ("skoolUserId", "requestDate") DO UPDATE
         SET "requestCount" = "RateLimit"."requestCount" + 1,
             "lastRequestAt" = EXCLUDED."lastRequestAt"
@@ -93,7 +94,7 @@ WITH counted AS (
 ), issued AS (
     INSERT INTO coach."AuthCode"
         (id, code, "skoolUserId", "skoolUsername", "generatedAt", "expiresAt", "isActive")
-    SELECT $5, $6, $2, $7, $4::timestamp, $8::timestamp, true
+    SELECT $5, $6, $2, $7, $4::text::timestamp, $8::text::timestamp, true
     FROM counted WHERE counted."requestCount" <= $9
     RETURNING code
 )
@@ -103,23 +104,23 @@ SELECT counted."requestCount" AS count, (SELECT code FROM issued) AS code FROM c
 _REDEEM_CODE = """
 WITH used AS (
     UPDATE coach."AuthCode"
-    SET "usedAt" = $2::timestamp, "usedIpAddress" = $3, "userAgent" = $4,
+    SET "usedAt" = $2::text::timestamp, "usedIpAddress" = $3, "userAgent" = $4,
         "deviceFingerprint" = $5, "isActive" = false
-    WHERE code = $1 AND "isActive" AND "usedAt" IS NULL AND "expiresAt" > $2::timestamp
+    WHERE code = $1 AND "isActive" AND "usedAt" IS NULL AND "expiresAt" > $2::text::timestamp
     RETURNING code, "skoolUserId", "skoolUsername"
 )
 INSERT INTO coach."UserSession"
     (id, "sessionId", "skoolUserId", "skoolUsername", "authCodeUsed", "createdAt",
      "expiresAt", "lastActive", "ipAddress", "userAgent", "deviceFingerprint", "isActive")
-SELECT $6, $7, used."skoolUserId", used."skoolUsername", used.code, $2::timestamp,
-       $8::timestamp, $2::timestamp, $3, $4, $5, true
+SELECT $6, $7, used."skoolUserId", used."skoolUsername", used.code, $2::text::timestamp,
+       $8::text::timestamp, $2::text::timestamp, $3, $4, $5, true
 FROM used
 RETURNING "skoolUserId", "skoolUsername", "expiresAt"
 """
 
 _TOUCH_SESSION = """
-UPDATE coach."UserSession" SET "lastActive" = $2::timestamp
-WHERE "sessionId" = $1 AND "isActive" AND "expiresAt" > $2::timestamp
+UPDATE coach."UserSession" SET "lastActive" = $2::text::timestamp
+WHERE "sessionId" = $1 AND "isActive" AND "expiresAt" > $2::text::timestamp
 RETURNING "skoolUserId", "skoolUsername", "expiresAt"
 """
 
@@ -136,10 +137,16 @@ def _require(value: str, name: str) -> str:
 
 
 class AuthRepository:
-    """Auth codes, their rate limit, and the sessions they open."""
+    """Auth codes, their rate limit, and the sessions they open.
 
-    def __init__(self, client: Prisma) -> None:
+    Give it an asyncpg ``pool`` (:func:`domainlayer.pool.get_pool`) and its three hot
+    statements (issue, redeem, validate) go over asyncpg rather than through the client's
+    engine: the same single statements, so the same invariants, at a fraction of the latency.
+    """
+
+    def __init__(self, client: Prisma, *, pool: asyncpg.Pool | None = None) -> None:
         self._client = client
+        self._sql = raw_sql(client, pool)
 
     async def issue_code(
         self, skool_user_id: str, skool_username: str, now: datetime
@@ -149,19 +156,20 @@ class AuthRepository:
         _require(skool_username, "skool_username")
         code = auth_code_string(now, secrets.token_urlsafe(12))
         expires = now + AUTH_CODE_TTL
-        with translating_errors():
-            row = await self._client.query_first(
-                _ISSUE_CODE,
-                _new_id(),
-                skool_user_id,
-                rate_limit_day(now).isoformat(),
-                _naive_utc(now),
-                _new_id(),
-                code,
-                skool_username,
-                _naive_utc(expires),
-                MAX_CODES_PER_DAY,
-            )
+        row = await self._sql.fetchrow(
+            _ISSUE_CODE,
+            _new_id(),
+            skool_user_id,
+            rate_limit_day(now).isoformat(),
+            _naive_utc(now),
+            _new_id(),
+            code,
+            skool_username,
+            _naive_utc(expires),
+            MAX_CODES_PER_DAY,
+        )
+        if row is None:  # the CTE always yields its one counted row
+            raise InfrastructureError("the rate-limit statement returned no row")
         count = int(row["count"])
         if row["code"] is None:
             raise RateLimitExceeded(
@@ -184,18 +192,17 @@ class AuthRepository:
             _require(value, name)
         _require(device_fingerprint, "device_fingerprint")
         token = secrets.token_urlsafe(32)
-        with translating_errors():
-            row = await self._client.query_first(
-                _REDEEM_CODE,
-                code,
-                _naive_utc(now),
-                ip_address,
-                user_agent,
-                device_fingerprint,
-                _new_id(),
-                token,
-                _naive_utc(now + SESSION_TTL),
-            )
+        row = await self._sql.fetchrow(
+            _REDEEM_CODE,
+            code,
+            _naive_utc(now),
+            ip_address,
+            user_agent,
+            device_fingerprint,
+            _new_id(),
+            token,
+            _naive_utc(now + SESSION_TTL),
+        )
         if not row:
             exists = await self._client.authcode.find_unique(where={"code": code})
             if exists is None:
@@ -208,8 +215,7 @@ class AuthRepository:
     async def validate_session(self, token: str, now: datetime) -> OpenedSession:
         """The live session for ``token`` (its lastActive is updated), or a typed error."""
         _require(token, "token")
-        with translating_errors():
-            row = await self._client.query_first(_TOUCH_SESSION, token, _naive_utc(now))
+        row = await self._sql.fetchrow(_TOUCH_SESSION, token, _naive_utc(now))
         if row:
             return OpenedSession(
                 token, row["skoolUserId"], row["skoolUsername"], _utc(row["expiresAt"])
