@@ -160,3 +160,48 @@ async def test_a_ticket_moves_along_its_lifecycle(client: Prisma) -> None:
     assert closed.closedAt is not None
     with pytest.raises(InvalidInputError):
         await repo.move_ticket(ticket.id, "OPEN", now=NOW)
+
+
+async def test_an_alert_is_acknowledged_then_resolved_once(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    high = await repo.record_prediction(customer, 0.85, model_version="v1", now=NOW)
+    assert high.alert is not None
+    alert_id = high.alert.id
+    with pytest.raises(InvalidInputError):
+        await repo.acknowledge_alert(alert_id, " ", NOW)
+    await repo.acknowledge_alert(alert_id, "csm@shop.example", NOW)
+    with pytest.raises(NotFoundError):
+        await repo.acknowledge_alert(alert_id, "csm@shop.example", NOW)
+    later = NOW + timedelta(hours=2)
+    await repo.resolve_alert(alert_id, "csm@shop.example", later, resolution="called, 10% off")
+    row = await db.fetchrow(
+        'SELECT status::text, "acknowledgedBy", "resolvedBy", "resolvedAt", resolution '
+        'FROM churn."Alert"'
+    )
+    assert row is not None
+    assert tuple(row) == (
+        "RESOLVED",
+        "csm@shop.example",
+        "csm@shop.example",
+        later,
+        "called, 10% off",
+    )
+    with pytest.raises(NotFoundError):
+        await repo.resolve_alert(alert_id, "csm@shop.example", later)
+    with pytest.raises(NotFoundError):
+        await repo.dismiss_alert(alert_id, "csm@shop.example", later)
+
+
+async def test_an_open_alert_can_be_dismissed(client: Prisma, db: asyncpg.Connection) -> None:
+    repo = ChurnRepository(client)
+    customer = await _customer(client)
+    high = await repo.record_prediction(customer, 0.9, model_version="v1", now=NOW)
+    assert high.alert is not None
+    with pytest.raises(InvalidInputError):
+        await repo.dismiss_alert(high.alert.id, "", NOW)
+    assert await db.fetchval('SELECT status::text FROM churn."Alert"') == "OPEN"
+    await repo.dismiss_alert(high.alert.id, "ops", NOW, resolution="known seasonal dip")
+    assert await db.fetchval('SELECT status::text FROM churn."Alert"') == "DISMISSED"

@@ -145,3 +145,58 @@ async def test_membership_changes_are_recorded_and_re_determine_the_role(
         ("active", "cancelled"),
         ("cancelled", "expired"),
     ]
+
+
+async def test_skool_sync_runs_are_logged_with_their_outcome(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    coaching = CoachingRepository(client)
+    ok = await coaching.record_skool_sync(
+        community="ultra",
+        members_found=120,
+        new_members=3,
+        cancelled_members=1,
+        duration_ms=840,
+        now=NOW,
+    )
+    assert ok.success and ok.errorMessage is None
+    failed = await coaching.record_skool_sync(
+        community="vagus",
+        members_found=0,
+        new_members=0,
+        cancelled_members=0,
+        duration_ms=30_000,
+        now=NOW,
+        error="Skool API timed out",
+    )
+    assert not failed.success and failed.errorMessage == "Skool API timed out"
+    rows = await db.fetch(
+        'SELECT community, "membersFound", success FROM coach."SkoolMonitoringLog" ORDER BY id'
+    )
+    assert [tuple(r) for r in rows] == [("ultra", 120, True), ("vagus", 0, False)]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"community": "premium"},
+        {"members_found": -1},
+        {"duration_ms": 1.5},
+        {"new_members": 500},
+        {"cancelled_members": True},
+    ],
+)
+async def test_bad_skool_sync_logs_write_nothing(
+    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object]
+) -> None:
+    arguments: dict[str, object] = {
+        "community": "ultra",
+        "members_found": 120,
+        "new_members": 3,
+        "cancelled_members": 1,
+        "duration_ms": 840,
+        "now": NOW,
+    } | overrides
+    with pytest.raises(InvalidInputError):
+        await CoachingRepository(client).record_skool_sync(**arguments)  # type: ignore[arg-type]
+    assert await db.fetchval('SELECT count(*) FROM coach."SkoolMonitoringLog"') == 0

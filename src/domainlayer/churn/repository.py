@@ -162,6 +162,9 @@ class ChurnRepository:
         return RetentionReport(events, predictions, alerts, metrics)
 
     async def acknowledge_alert(self, alert_id: str, by: str, now: datetime) -> None:
+        """Acknowledge an open alert (who and when)."""
+        if not isinstance(by, str) or not by.strip():
+            raise InvalidInputError("say who acknowledges the alert")
         with translating_errors():
             done = await self._client.alert.update_many(
                 where={"id": alert_id, "status": enums.AlertStatus.OPEN},
@@ -173,6 +176,47 @@ class ChurnRepository:
             )
         if done == 0:
             raise NotFoundError(f"no open alert {alert_id!r}")
+
+    async def resolve_alert(
+        self, alert_id: str, by: str, now: datetime, *, resolution: str | None = None
+    ) -> None:
+        """Resolve an open or acknowledged alert (who, when, and how)."""
+        await self._close_alert(alert_id, enums.AlertStatus.RESOLVED, by, now, resolution)
+
+    async def dismiss_alert(
+        self, alert_id: str, by: str, now: datetime, *, resolution: str | None = None
+    ) -> None:
+        """Dismiss an open or acknowledged alert as not needing action."""
+        await self._close_alert(alert_id, enums.AlertStatus.DISMISSED, by, now, resolution)
+
+    async def _close_alert(
+        self,
+        alert_id: str,
+        status: enums.AlertStatus,
+        by: str,
+        now: datetime,
+        resolution: str | None,
+    ) -> None:
+        if not isinstance(by, str) or not by.strip():
+            raise InvalidInputError("say who closes the alert")
+        with translating_errors():
+            done = await self._client.alert.update_many(
+                where={
+                    "id": alert_id,
+                    "OR": [
+                        {"status": enums.AlertStatus.OPEN},
+                        {"status": enums.AlertStatus.ACKNOWLEDGED},
+                    ],
+                },
+                data={
+                    "status": status,
+                    "resolvedBy": by,
+                    "resolvedAt": now,
+                    "resolution": resolution,
+                },
+            )
+        if done == 0:
+            raise NotFoundError(f"no open or acknowledged alert {alert_id!r}")
 
     async def recompute_metrics(self, customer_id: str, now: datetime) -> Customer:
         """Recompute the customer's behaviour metrics from their orders, tickets and events."""

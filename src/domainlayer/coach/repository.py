@@ -21,7 +21,13 @@ from typing import Any
 
 import asyncpg
 from prisma import Prisma
-from prisma.models import Appointment, CoachSession, CoachUser, SessionRating
+from prisma.models import (
+    Appointment,
+    CoachSession,
+    CoachUser,
+    SessionRating,
+    SkoolMonitoringLog,
+)
 
 from domainlayer.errors import InfrastructureError, InvalidInputError
 from domainlayer.repository import raw_sql, translating_errors, unit_of_work
@@ -442,6 +448,39 @@ class CoachingRepository:
         if profile is None:
             raise SessionNotFound(f"no profile for user {user_id!r}")
         return build_client_context(profile)
+
+    async def record_skool_sync(
+        self,
+        *,
+        community: str,
+        members_found: int,
+        new_members: int,
+        cancelled_members: int,
+        duration_ms: int,
+        now: datetime,
+        error: str | None = None,
+    ) -> SkoolMonitoringLog:
+        """Log one Skool monitoring run; a run with an ``error`` is logged as failed."""
+        if community not in ("ultra", "vagus"):
+            raise InvalidInputError(f"community is ultra or vagus: {community!r}")
+        counts = (members_found, new_members, cancelled_members, duration_ms)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
+            raise InvalidInputError("member counts and the duration are whole numbers >= 0")
+        if new_members > members_found:
+            raise InvalidInputError("a run cannot find more new members than members")
+        with translating_errors():
+            return await self._client.skoolmonitoringlog.create(
+                data={
+                    "community": community,
+                    "membersFound": members_found,
+                    "newMembers": new_members,
+                    "cancelledMembers": cancelled_members,
+                    "syncDurationMs": duration_ms,
+                    "success": error is None,
+                    "errorMessage": error,
+                    "executedAt": now,
+                }
+            )
 
     async def record_membership_status(
         self,
