@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -11,9 +13,11 @@ from domainlayer.churn.rules import (
     InvalidProbabilityError,
     Retention,
     RiskLevel,
+    behaviour_metrics,
     risk_level,
     should_alert,
 )
+from domainlayer.errors import InvalidInputError
 
 
 @pytest.mark.parametrize(
@@ -70,3 +74,154 @@ def test_retention_defaults_are_the_documented_ones() -> None:
     assert now - Retention(predictions=timedelta(days=3)).cutoffs(now)["predictions"] == timedelta(
         days=3
     )
+
+
+# behaviour_metrics ---------------------------------------------------------------------------
+
+METRICS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+@dataclass
+class _Order:
+    status: str
+    total: Decimal
+    orderedAt: datetime
+    discount: Decimal = Decimal(0)
+
+
+@dataclass
+class _Event:
+    eventType: str
+    occurredAt: datetime
+
+
+def _days_ago(days: float) -> datetime:
+    return METRICS_NOW - timedelta(days=days)
+
+
+def test_metrics_of_a_customer_with_nothing() -> None:
+    m = behaviour_metrics(
+        orders=[], events=[], support_tickets=0, customer_since=_days_ago(10), now=METRICS_NOW
+    )
+    assert (m.totalOrders, m.totalSpent, m.averageOrderValue) == (0, Decimal(0), Decimal(0))
+    assert (m.discountUsageRate, m.loginFrequency, m.paymentFailures) == (0.0, 0.0, 0)
+    assert (m.lastOrderAt, m.lastLoginAt, m.lastActivityAt) == (None, None, None)
+    assert m.accountAgeDays == 10
+
+
+@pytest.mark.parametrize(
+    ("orders", "expected"),
+    [
+        # (status, total, days ago, discount) -> (orders, spent, average, returns, discount rate)
+        ([("DELIVERED", "100.00", 1, "0")], (1, "100.00", "100.00", 0, 0.0)),
+        (
+            [("DELIVERED", "100.00", 1, "5"), ("SHIPPED", "50.50", 2, "0")],
+            (2, "150.50", "75.25", 0, 0.5),
+        ),
+        # cancelled and refunded orders are not purchases; refunded and returned are returns
+        (
+            [
+                ("DELIVERED", "10.00", 1, "0"),
+                ("CANCELLED", "999", 0, "0"),
+                ("REFUNDED", "5", 3, "0"),
+            ],
+            (1, "10.00", "10.00", 1, 0.0),
+        ),
+        ([("RETURNED", "20.00", 1, "0")], (1, "20.00", "20.00", 1, 0.0)),
+        # the average rounds half up to the cent: 100 / 3 = 33.333.., 0.05 / 2 = 0.025
+        (
+            [("DELIVERED", "50", 1, "0"), ("DELIVERED", "25", 2, "0"), ("PENDING", "25", 3, "0")],
+            (3, "100.00", "33.33", 0, 0.0),
+        ),
+        (
+            [("DELIVERED", "0.01", 1, "0"), ("DELIVERED", "0.04", 2, "0")],
+            (2, "0.05", "0.03", 0, 0.0),
+        ),
+    ],
+)
+def test_order_metrics_count_purchases_only(
+    orders: list[tuple[str, str, int, str]], expected: tuple[int, str, str, int, float]
+) -> None:
+    m = behaviour_metrics(
+        orders=[_Order(s, Decimal(t), _days_ago(d), Decimal(x)) for s, t, d, x in orders],
+        events=[],
+        support_tickets=0,
+        customer_since=_days_ago(400),
+        now=METRICS_NOW,
+    )
+    count, spent, average, returns, rate = expected
+    assert (m.totalOrders, m.totalSpent, m.averageOrderValue) == (
+        count,
+        Decimal(spent),
+        Decimal(average),
+    )
+    assert (m.productReturns, m.discountUsageRate) == (returns, rate)
+
+
+def test_last_order_is_the_latest_purchase_not_a_cancelled_order() -> None:
+    m = behaviour_metrics(
+        orders=[
+            _Order("DELIVERED", Decimal(10), _days_ago(20)),
+            _Order("CANCELLED", Decimal(10), _days_ago(1)),
+        ],
+        events=[],
+        support_tickets=2,
+        customer_since=_days_ago(400),
+        now=METRICS_NOW,
+    )
+    assert m.lastOrderAt == _days_ago(20) and m.lastActivityAt == _days_ago(20)
+    assert m.supportTicketCount == 2
+
+
+@pytest.mark.parametrize(
+    ("login_days_ago", "expected"),
+    [([], 0), ([1, 5], 2), ([29.9, 30, 30.01], 2), ([0, 45, 90], 1)],
+)
+def test_login_frequency_counts_the_last_30_days(
+    login_days_ago: list[float], expected: int
+) -> None:
+    m = behaviour_metrics(
+        orders=[],
+        events=[_Event("login", _days_ago(d)) for d in login_days_ago],
+        support_tickets=0,
+        customer_since=_days_ago(400),
+        now=METRICS_NOW,
+    )
+    assert m.loginFrequency == expected
+    assert m.lastLoginAt == (_days_ago(min(login_days_ago)) if login_days_ago else None)
+
+
+def test_payment_failures_and_last_activity_come_from_events() -> None:
+    m = behaviour_metrics(
+        orders=[_Order("DELIVERED", Decimal(10), _days_ago(9))],
+        events=[
+            _Event("payment_failed", _days_ago(60)),
+            _Event("payment_failed", _days_ago(3)),
+            _Event("email_open", _days_ago(2)),
+        ],
+        support_tickets=0,
+        customer_since=_days_ago(400),
+        now=METRICS_NOW,
+    )
+    assert m.paymentFailures == 2
+    assert m.lastActivityAt == _days_ago(2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"support_tickets": -1},
+        {"now": datetime(2026, 11, 25)},
+        {"customer_since": datetime(2026, 1, 1)},
+    ],
+)
+def test_metrics_refuse_bad_input(kwargs: dict[str, object]) -> None:
+    arguments: dict[str, object] = {
+        "orders": [],
+        "events": [],
+        "support_tickets": 0,
+        "customer_since": _days_ago(1),
+        "now": METRICS_NOW,
+    } | kwargs
+    with pytest.raises(InvalidInputError):
+        behaviour_metrics(**arguments)  # type: ignore[arg-type]

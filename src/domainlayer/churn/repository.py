@@ -8,7 +8,7 @@ concurrent predictions for one customer see each other's level and alert once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Final
 
@@ -18,7 +18,7 @@ from prisma.models import Alert, ChurnPrediction, Customer, SupportTicket
 from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.repository import translating_errors, unit_of_work
 
-from .rules import Retention, RiskLevel, risk_level, should_alert
+from .rules import Retention, RiskLevel, behaviour_metrics, risk_level, should_alert
 
 __all__ = ["TICKET_FLOW", "ChurnRepository", "RecordedPrediction", "RetentionReport"]
 
@@ -33,32 +33,6 @@ TICKET_FLOW: Final[dict[str, frozenset[str]]] = {
 
 # Behaviour metrics from the customer's own orders and events, in one statement. Cancelled
 # and refunded orders do not count as spending; logins are counted over the last 30 days.
-_RECOMPUTE = """
-UPDATE churn."Customer" c SET
-    "totalOrders" = m.orders,
-    "totalSpent" = m.spent,
-    "averageOrderValue" = CASE WHEN m.orders = 0 THEN 0 ELSE round(m.spent / m.orders, 2) END,
-    "lastOrderAt" = m.last_order,
-    "supportTicketCount" = m.tickets,
-    "loginFrequency" = m.logins,
-    "paymentFailures" = m.payment_failures,
-    "updatedAt" = now()
-FROM (
-    SELECT
-        (SELECT count(*) FROM churn."Order" o WHERE o."customerId" = $1
-            AND o.status NOT IN ('CANCELLED', 'REFUNDED')) AS orders,
-        (SELECT coalesce(sum(o.total), 0) FROM churn."Order" o WHERE o."customerId" = $1
-            AND o.status NOT IN ('CANCELLED', 'REFUNDED')) AS spent,
-        (SELECT max(o."orderedAt") FROM churn."Order" o WHERE o."customerId" = $1) AS last_order,
-        (SELECT count(*) FROM churn."SupportTicket" t WHERE t."customerId" = $1) AS tickets,
-        (SELECT count(*) FROM churn."CustomerEvent" e WHERE e."customerId" = $1
-            AND e."eventType" = 'login' AND e."occurredAt" >= $2::timestamptz - interval '30 days')
-            AS logins,
-        (SELECT count(*) FROM churn."CustomerEvent" e WHERE e."customerId" = $1
-            AND e."eventType" = 'payment_failed') AS payment_failures
-) m
-WHERE c.id = $1
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,13 +193,31 @@ class ChurnRepository:
             raise NotFoundError(f"no open or acknowledged alert {alert_id!r}")
 
     async def recompute_metrics(self, customer_id: str, now: datetime) -> Customer:
-        """Recompute the customer's behaviour metrics from their orders, tickets and events."""
-        with translating_errors():
-            changed = await self._client.execute_raw(_RECOMPUTE, customer_id, now.isoformat())
-            customer = await self._client.customer.find_unique(where={"id": customer_id})
-        if changed == 0 or customer is None:
-            raise NotFoundError(f"no customer {customer_id!r}")
-        return customer
+        """Recompute the customer's behaviour metrics (`behaviour_metrics`) and store them."""
+        async with unit_of_work(self._client) as tx:
+            # The row lock orders concurrent recomputes; the last one sees every order.
+            locked = await tx.query_raw(
+                'SELECT id FROM churn."Customer" WHERE id = $1 FOR UPDATE', customer_id
+            )
+            customer = await tx.customer.find_unique(
+                where={"id": customer_id}, include={"orders": True, "events": True}
+            )
+            if not locked or customer is None:
+                raise NotFoundError(f"no customer {customer_id!r}")
+            tickets = await tx.supportticket.count(where={"customerId": customer_id})
+            metrics = behaviour_metrics(
+                orders=customer.orders or [],
+                events=customer.events or [],
+                support_tickets=tickets,
+                customer_since=customer.createdAt,
+                now=now,
+            )
+            updated = await tx.customer.update(
+                where={"id": customer_id},
+                data=asdict(metrics),  # type: ignore[arg-type]
+            )
+        assert updated is not None
+        return updated
 
     async def move_ticket(self, ticket_id: str, status: str, *, now: datetime) -> SupportTicket:
         """Move a ticket along TICKET_FLOW, stamping first response, resolution and closing."""

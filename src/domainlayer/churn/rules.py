@@ -8,18 +8,27 @@ Retention: customer events 90 days, predictions 30, resolved alerts 7, system me
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
 
 from domainlayer.errors import InvalidInputError
 
 __all__ = [
     "ALERTING_LEVELS",
+    "LOGIN_WINDOW",
+    "NOT_PURCHASED",
+    "RETURNED",
+    "BehaviourMetrics",
+    "EventFacts",
     "InvalidProbabilityError",
+    "OrderFacts",
     "Retention",
     "RiskLevel",
+    "behaviour_metrics",
     "risk_level",
     "should_alert",
 ]
@@ -89,3 +98,123 @@ class Retention:
             "resolved_alerts": now - self.resolved_alerts,
             "system_metrics": now - self.system_metrics,
         }
+
+
+# Behaviour metrics ------------------------------------------------------------------------
+
+#: Orders that did not end as a purchase; they count neither as orders nor as spend.
+NOT_PURCHASED: Final = frozenset({"CANCELLED", "REFUNDED"})
+#: Orders that came back.
+RETURNED: Final = frozenset({"RETURNED", "REFUNDED"})
+#: Window of `loginFrequency` ("logins per 30 days").
+LOGIN_WINDOW: Final = timedelta(days=30)
+
+_CENT = Decimal("0.01")
+
+
+class OrderFacts(Protocol):
+    """What the metrics read from an order (the Order model has these attributes)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def discount(self) -> Decimal: ...
+    @property
+    def orderedAt(self) -> datetime: ...
+
+
+class EventFacts(Protocol):
+    """What the metrics read from a customer event (the CustomerEvent model has these)."""
+
+    @property
+    def eventType(self) -> str: ...
+    @property
+    def occurredAt(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourMetrics:
+    """A customer's behaviour metrics, named as the Customer columns they fill."""
+
+    totalOrders: int
+    totalSpent: Decimal
+    averageOrderValue: Decimal
+    discountUsageRate: float
+    productReturns: int
+    supportTicketCount: int
+    loginFrequency: float
+    paymentFailures: int
+    lastOrderAt: datetime | None
+    lastLoginAt: datetime | None
+    lastActivityAt: datetime | None
+    accountAgeDays: int
+
+
+def behaviour_metrics(
+    *,
+    orders: Iterable[OrderFacts],
+    events: Iterable[EventFacts],
+    support_tickets: int,
+    customer_since: datetime,
+    now: datetime,
+) -> BehaviourMetrics:
+    """A customer's metrics from their orders, events and tickets.
+
+    - orders and spend count purchases only: not cancelled, not refunded; the average is
+      spend / orders, rounded half up to the cent (0 without orders); `lastOrderAt` is the
+      latest purchase;
+    - `discountUsageRate` is the share of purchases with a discount; `productReturns`
+      counts returned or refunded orders;
+    - `loginFrequency` counts `login` events in the 30 days up to `now`; `paymentFailures`
+      counts `payment_failed` events; `lastActivityAt` is the latest event or purchase;
+    - `accountAgeDays` is whole days since the customer was created.
+    """
+    if support_tickets < 0:
+        raise InvalidInputError("a ticket count is never negative")
+    if now.tzinfo is None or customer_since.tzinfo is None:
+        raise InvalidInputError("times must be timezone-aware")
+    purchases = 0
+    spent = Decimal(0)
+    discounted = 0
+    returns = 0
+    last_order: datetime | None = None
+    for order in orders:
+        status = str(order.status)
+        if status in RETURNED:
+            returns += 1
+        if status in NOT_PURCHASED:
+            continue
+        purchases += 1
+        spent += Decimal(order.total)
+        discounted += Decimal(order.discount) > 0
+        if last_order is None or order.orderedAt > last_order:
+            last_order = order.orderedAt
+    logins = failures = 0
+    last_login: datetime | None = None
+    last_event: datetime | None = None
+    for event in events:
+        at = event.occurredAt
+        last_event = at if last_event is None or at > last_event else last_event
+        if event.eventType == "login":
+            last_login = at if last_login is None or at > last_login else last_login
+            logins += now - LOGIN_WINDOW <= at <= now
+        elif event.eventType == "payment_failed":
+            failures += 1
+    moments = [m for m in (last_event, last_order) if m is not None]
+    average = (spent / purchases).quantize(_CENT, ROUND_HALF_UP) if purchases else Decimal(0)
+    return BehaviourMetrics(
+        totalOrders=purchases,
+        totalSpent=spent.quantize(_CENT, ROUND_HALF_UP),
+        averageOrderValue=average,
+        discountUsageRate=discounted / purchases if purchases else 0.0,
+        productReturns=returns,
+        supportTicketCount=support_tickets,
+        loginFrequency=float(logins),
+        paymentFailures=failures,
+        lastOrderAt=last_order,
+        lastLoginAt=last_login,
+        lastActivityAt=max(moments) if moments else None,
+        accountAgeDays=max(0, (now - customer_since).days),
+    )
