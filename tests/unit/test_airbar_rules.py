@@ -1,0 +1,291 @@
+"""airbar's rules, from document 000: sessions, the funnel, system health, flags."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domainlayer.airbar.rules import (
+    FunnelEvent,
+    HealthReading,
+    InvalidAirbarInput,
+    PastSession,
+    check_flag_key,
+    flag_rule,
+    funnel_report,
+    kpi_status,
+    service_summary,
+    session_state,
+    session_terms,
+    sessions_to_revoke,
+    snapshot_status,
+)
+from domainlayer.errors import InvalidInputError
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+LAPTOP = PastSession("fp-laptop", "US", is_suspicious=False)
+SHADY = PastSession("fp-shady", "US", is_suspicious=True)
+
+
+def terms(**overrides: object) -> object:
+    arguments: dict[str, object] = {
+        "now": NOW,
+        "device_fingerprint": "fp-laptop",
+        "country": "US",
+        "is_vpn": False,
+        "remember_me": True,
+        "history": [LAPTOP],
+    } | overrides
+    return session_terms(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "trusted", "remembered", "lifetime"),
+    [
+        # remember-me on a trusted device: 30 days
+        ({}, True, True, timedelta(days=30)),
+        # a standard session: 7 days
+        ({"remember_me": False}, True, False, timedelta(days=7)),
+        # remember-me asked on an unknown device: not granted
+        ({"device_fingerprint": "fp-new"}, False, False, timedelta(days=7)),
+        # the first session ever: nothing is trusted yet
+        ({"history": []}, False, False, timedelta(days=7)),
+        # a device seen only in a suspicious session is not trusted
+        ({"device_fingerprint": "fp-shady", "history": [SHADY]}, False, False, timedelta(days=7)),
+    ],
+)
+def test_session_lifetime_depends_on_trust_and_remember_me(
+    overrides: dict[str, object], trusted: bool, remembered: bool, lifetime: timedelta
+) -> None:
+    t = terms(**overrides)
+    assert t.trusted_device is trusted  # type: ignore[attr-defined]
+    assert t.remember_me is remembered  # type: ignore[attr-defined]
+    ends = t.remember_me_expires_at or t.expires_at  # type: ignore[attr-defined]
+    assert ends - NOW == lifetime
+    assert t.expires_at - NOW == timedelta(days=7)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({}, None),
+        ({"is_vpn": True}, "vpn"),
+        ({"country": "SG"}, "new_country:SG"),
+        ({"country": "AU", "is_vpn": True}, "vpn, new_country:AU"),
+        ({"country": "GB", "history": []}, None),  # a first session sets the first country
+    ],
+)
+def test_vpn_and_unseen_countries_are_suspicious(
+    overrides: dict[str, object], reason: str | None
+) -> None:
+    t = terms(**overrides)
+    assert t.suspicious_reason == reason  # type: ignore[attr-defined]
+    assert t.is_suspicious is (reason is not None)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"country": "usa"},
+        {"country": ""},
+        {"device_fingerprint": " "},
+        {"now": datetime(2026, 1, 1)},
+    ],
+)
+def test_bad_session_input_is_refused(overrides: dict[str, object]) -> None:
+    with pytest.raises(InvalidAirbarInput):
+        terms(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("active", "limit", "revoked"),
+    [
+        (0, 5, []),
+        (3, 5, []),
+        (4, 5, []),  # the new one is the 5th: it fits
+        (5, 5, ["s0"]),
+        (7, 5, ["s0", "s1", "s2"]),
+        (1, 1, ["s0"]),
+    ],
+)
+def test_the_oldest_sessions_make_room_for_a_new_one(
+    active: int, limit: int, revoked: list[str]
+) -> None:
+    sessions = [(f"s{n}", NOW - timedelta(hours=active - n)) for n in range(active)]
+    assert sessions_to_revoke(list(reversed(sessions)), max_sessions=limit) == revoked
+
+
+def test_a_session_limit_below_one_is_refused() -> None:
+    with pytest.raises(InvalidAirbarInput):
+        sessions_to_revoke([], max_sessions=0)
+
+
+@pytest.mark.parametrize(
+    ("is_active", "expires_in", "remember_in", "state"),
+    [
+        (True, timedelta(seconds=1), None, "active"),
+        (True, timedelta(0), None, "expired"),
+        (True, timedelta(days=-1), timedelta(days=20), "active"),
+        (True, timedelta(days=-23), timedelta(0), "expired"),
+        (False, timedelta(days=5), None, "revoked"),
+    ],
+)
+def test_session_state(
+    is_active: bool, expires_in: timedelta, remember_in: timedelta | None, state: str
+) -> None:
+    assert (
+        session_state(
+            is_active=is_active,
+            expires_at=NOW + expires_in,
+            remember_me_expires_at=NOW + remember_in if remember_in is not None else None,
+            now=NOW,
+        )
+        == state
+    )
+
+
+def _journey(user: str, steps: list[str], source: str | None) -> list[FunnelEvent]:
+    return [FunnelEvent(user, s, NOW + timedelta(minutes=i), source) for i, s in enumerate(steps)]
+
+
+def test_the_funnel_counts_ordered_steps_and_rates_per_source() -> None:
+    events = [
+        *_journey("sarah", ["landing", "registration", "first_booking", "payment"], "organic"),
+        *_journey("marcus", ["landing", "registration", "first_booking"], "linkedin"),
+        *_journey("elena", ["landing", "registration"], "facebook"),
+        *_journey("dan", ["landing"], "organic"),
+        # skipped registration: counts for landing only (the funnel is ordered)
+        *_journey("eve", ["landing", "payment"], None),
+    ]
+    report = funnel_report(events)
+    assert [(s.step, s.users) for s in report.steps] == [
+        ("landing", 5),
+        ("registration", 3),
+        ("first_booking", 2),
+        ("payment", 1),
+    ]
+    assert [round(s.conversion_rate, 4) for s in report.steps] == [1.0, 0.6, 0.6667, 0.5]
+    assert [s.overall_rate for s in report.steps] == [1.0, 0.6, 0.4, 0.2]
+    assert sorted(report.by_source) == ["direct", "facebook", "linkedin", "organic"]
+    organic = report.by_source["organic"]
+    assert [(s.users, s.conversion_rate) for s in organic] == [
+        (2, 1.0),
+        (1, 0.5),
+        (1, 1.0),
+        (1, 1.0),
+    ]
+
+
+def test_an_empty_funnel_has_zero_rates_and_a_bad_step_is_refused() -> None:
+    assert [s.users for s in funnel_report([]).steps] == [0, 0, 0, 0]
+    assert all(s.conversion_rate == 0 for s in funnel_report([]).steps)
+    with pytest.raises(InvalidAirbarInput):
+        funnel_report([FunnelEvent("u", "checkout", NOW, None)])
+
+
+@pytest.mark.parametrize(
+    ("service", "uptime", "ms", "errors", "status"),
+    [
+        ("auth", 99.95, 120, 0.001, "healthy"),
+        ("auth", 99.9, 199, 0.0099, "healthy"),
+        ("auth", 99.89, 120, 0.001, "degraded"),
+        ("auth", 98.99, 120, 0.001, "down"),
+        ("trips", 99.95, 200, 0.001, "degraded"),
+        ("trips", 99.95, 1001, 0.001, "down"),
+        ("payments", 99.99, 150, 0.01, "degraded"),  # payments: under 1 % errors
+        ("notifications", 99.99, 150, 0.029, "healthy"),  # notifications: under 3 %
+        ("notifications", 99.99, 150, 0.03, "degraded"),
+        ("stripe", None, None, 0.2, "down"),
+        ("redis", None, 3, None, "healthy"),
+    ],
+)
+def test_snapshot_status_uses_the_documented_thresholds(
+    service: str, uptime: float | None, ms: int | None, errors: float | None, status: str
+) -> None:
+    assert (
+        snapshot_status(service, uptime_percentage=uptime, response_time_ms=ms, error_rate=errors)
+        == status
+    )
+
+
+@pytest.mark.parametrize(
+    ("service", "uptime", "ms", "errors"),
+    [
+        ("billing", 99.9, 100, 0.0),
+        ("auth", 101, 100, 0.0),
+        ("auth", 99, -1, 0.0),
+        ("auth", 99, 1, 2),
+    ],
+)
+def test_bad_snapshots_are_refused(service: str, uptime: float, ms: int, errors: float) -> None:
+    with pytest.raises(InvalidAirbarInput):
+        snapshot_status(service, uptime_percentage=uptime, response_time_ms=ms, error_rate=errors)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "status"),
+    [
+        ("booking_completion_rate", 87.3, "healthy"),
+        ("booking_completion_rate", 87.2, "degraded"),
+        ("booking_completion_rate", 77.3, "degraded"),
+        ("booking_completion_rate", 77.2, "down"),
+        ("registration_completion_rate", 76.4, "healthy"),
+        ("registration_completion_rate", 60, "down"),
+    ],
+)
+def test_kpis_are_judged_against_the_document_baselines(
+    name: str, value: float, status: str
+) -> None:
+    assert kpi_status(name, value) == status
+
+
+def test_a_service_summary_averages_its_readings() -> None:
+    summary = service_summary(
+        "matching",
+        [
+            HealthReading(100.0, 100, 0.0),
+            HealthReading(99.9, 180, 0.01),
+            HealthReading(99.95, 150, None),
+        ],
+    )
+    assert summary.readings == 3 and summary.service_type == "api"
+    assert summary.uptime_percentage == pytest.approx(99.95)
+    assert summary.error_rate == pytest.approx(0.005)
+    assert summary.response_time_p50_ms == 150
+    assert summary.status == "healthy"
+    with pytest.raises(InvalidAirbarInput):
+        service_summary("matching", [])
+
+
+@pytest.mark.parametrize(
+    ("key", "ok"),
+    [("enhanced_kyc", True), ("q4_holiday_boost", True), ("Video-Chat", False), ("x", False)],
+)
+def test_airbar_flag_keys_are_snake_case(key: str, ok: bool) -> None:
+    if ok:
+        assert check_flag_key(key) == key
+    else:
+        with pytest.raises(InvalidAirbarInput):
+            check_flag_key(key)
+
+
+def test_a_flag_rule_carries_segments_and_season() -> None:
+    rule = flag_rule(
+        key="q4_holiday_boost",
+        enabled=True,
+        rollout_percentage=100,
+        target_segments=["business", "premium"],
+        starts_at=datetime(2026, 10, 1, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    assert rule.target_groups == frozenset({"business", "premium"})
+    with pytest.raises(InvalidInputError):
+        flag_rule(
+            key="video_chat",
+            enabled=True,
+            rollout_percentage=105,
+            target_segments=[],
+            starts_at=None,
+            ends_at=None,
+        )
