@@ -18,8 +18,8 @@ from domainlayer.airbar.repository import (
     HealthRepository,
     SessionRepository,
 )
-from domainlayer.airbar.rules import InvalidAirbarInput
-from domainlayer.errors import NotFoundError
+from domainlayer.airbar.rules import FUNNEL_STEPS, InvalidAirbarInput
+from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.flags import bucket
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -186,13 +186,15 @@ async def test_the_funnel_per_user_and_per_source(client: Prisma, db: asyncpg.Co
         ("payment", 1, 1.0),
     ]
     assert [s.users for s in report.by_source["facebook"]] == [1, 1, 0, 0]
-    assert await analytics.user_progress(elena) == ("landing", "registration")
-    assert await analytics.user_progress(sarah) == (
-        "landing",
-        "registration",
-        "first_booking",
-        "payment",
-    )
+    elena_journey = await analytics.journey(elena)
+    assert [step for step, _ in elena_journey.reached] == ["landing", "registration"]
+    assert elena_journey.next_step == "first_booking"
+    assert elena_journey.traffic_source == "facebook"
+    sarah_journey = await analytics.journey(sarah)
+    assert [step for step, _ in sarah_journey.reached] == list(FUNNEL_STEPS)
+    assert sarah_journey.converted
+    with pytest.raises(InvalidInputError):
+        await analytics.journey(" ")
     early = await analytics.funnel(until=NOW + timedelta(minutes=2))
     assert [s.users for s in early.steps] == [2, 2, 0, 0]
     revenue = await db.fetchval("SELECT sum(revenue) FROM airbar.user_analytics")

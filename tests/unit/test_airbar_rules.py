@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domainlayer.airbar.rules import (
+    FUNNEL_STEPS,
     FunnelEvent,
     HealthReading,
     InvalidAirbarInput,
     PastSession,
+    Status,
+    check_device_type,
     check_flag_key,
     flag_rule,
     funnel_report,
@@ -20,6 +23,8 @@ from domainlayer.airbar.rules import (
     session_terms,
     sessions_to_revoke,
     snapshot_status,
+    user_journey,
+    worst_status,
 )
 from domainlayer.errors import InvalidInputError
 
@@ -289,3 +294,64 @@ def test_a_flag_rule_carries_segments_and_season() -> None:
             starts_at=None,
             ends_at=None,
         )
+
+
+def test_a_user_journey_stops_at_the_first_missing_step() -> None:
+    events = [
+        *_journey("sarah", ["landing", "registration", "payment"], "google"),
+        FunnelEvent("sarah", "landing", NOW - timedelta(days=1), "linkedin"),
+        *_journey("marcus", ["landing"], None),
+    ]
+    journey = user_journey("sarah", events)
+    # Payment without a first booking does not count: the funnel is ordered.
+    assert [step for step, _ in journey.reached] == ["landing", "registration"]
+    assert journey.reached[0][1] == NOW - timedelta(days=1)
+    assert journey.next_step == "first_booking"
+    assert journey.traffic_source == "linkedin"
+    assert not journey.converted
+    done = user_journey("u", _journey("u", list(FUNNEL_STEPS), None))
+    assert done.converted and done.next_step is None and done.traffic_source == "direct"
+    nobody = user_journey("ghost", events)
+    assert nobody.reached == () and nobody.next_step == "landing"
+    assert nobody.traffic_source is None
+
+
+@pytest.mark.parametrize("user_id", ["", "  "])
+def test_a_journey_needs_a_user(user_id: str) -> None:
+    with pytest.raises(InvalidInputError):
+        user_journey(user_id, [])
+
+
+def test_a_journey_refuses_unknown_steps() -> None:
+    with pytest.raises(InvalidAirbarInput):
+        user_journey("u", [FunnelEvent("u", "checkout", NOW, None)])
+
+
+@pytest.mark.parametrize(
+    ("device", "ok"),
+    [("desktop", True), ("mobile", True), ("tablet", True), ("Mobile", False), ("tv", False)],
+)
+def test_device_types(device: str, ok: bool) -> None:
+    if ok:
+        assert check_device_type(device) == device
+    else:
+        with pytest.raises(InvalidAirbarInput):
+            check_device_type(device)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "worst"),
+    [
+        ([], "healthy"),
+        (["healthy", "healthy"], "healthy"),
+        (["healthy", "degraded"], "degraded"),
+        (["down", "degraded", "healthy"], "down"),
+    ],
+)
+def test_worst_status(statuses: list[Status], worst: str) -> None:
+    assert worst_status(statuses) == worst
+
+
+def test_worst_status_refuses_unknown_statuses() -> None:
+    with pytest.raises(InvalidAirbarInput):
+        worst_status(["fine"])  # type: ignore[list-item]

@@ -43,6 +43,7 @@ from .rules import (
     InvalidAirbarInput,
     PastSession,
     ServiceSummary,
+    UserJourney,
     check_flag_key,
     flag_rule,
     funnel_report,
@@ -52,6 +53,7 @@ from .rules import (
     session_terms,
     sessions_to_revoke,
     snapshot_status,
+    user_journey,
 )
 
 __all__ = [
@@ -325,10 +327,18 @@ class AnalyticsRepository:
             for r in rows
         )
 
-    async def user_progress(self, user_id: str) -> tuple[str, ...]:
-        """The funnel steps the user has reached, in order."""
-        report = await self.funnel(user_id=user_id)
-        return tuple(step.step for step in report.steps if step.users)
+    async def journey(self, user_id: str) -> UserJourney:
+        """One user's way through the funnel: steps reached (and when), the next step."""
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise InvalidAirbarInput("user_id is required")
+        with translating_errors():
+            rows = await self._client.airbaruseranalytics.find_many(
+                where={"userId": user_id, "NOT": [{"funnelStep": None}]}
+            )
+        return user_journey(
+            user_id,
+            (FunnelEvent(user_id, r.funnelStep or "", r.occurredAt, r.trafficSource) for r in rows),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from domainlayer.flags import FlagRule
 
 __all__ = [
     "DEFAULT_MAX_SESSIONS",
+    "DEVICE_TYPES",
     "ERROR_BUDGETS",
     "EVENT_TYPES",
     "FUNNEL_STEPS",
@@ -53,6 +54,9 @@ __all__ = [
     "PastSession",
     "ServiceSummary",
     "SessionTerms",
+    "Status",
+    "UserJourney",
+    "check_device_type",
     "check_flag_key",
     "flag_rule",
     "funnel_report",
@@ -63,11 +67,14 @@ __all__ = [
     "sessions_to_revoke",
     "snapshot_status",
     "thresholds_for",
+    "user_journey",
+    "worst_status",
 ]
 
 STANDARD_SESSION_TTL: Final = timedelta(days=7)
 REMEMBER_ME_TTL: Final = timedelta(days=30)
 DEFAULT_MAX_SESSIONS: Final = 5
+DEVICE_TYPES: Final = frozenset({"desktop", "mobile", "tablet"})
 
 FUNNEL_STEPS: Final = ("landing", "registration", "first_booking", "payment")
 EVENT_TYPES: Final = frozenset({"page_view", "interaction", "business"})
@@ -140,12 +147,14 @@ def session_terms(
     history: Iterable[PastSession],
 ) -> SessionTerms:
     """Trust, lifetime and suspicion of a new session (see the module docstring)."""
-    if now.tzinfo is None:
-        raise InvalidAirbarInput("now must be timezone-aware")
-    if not device_fingerprint.strip():
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise InvalidAirbarInput("now must be a timezone-aware datetime")
+    if not isinstance(device_fingerprint, str) or not device_fingerprint.strip():
         raise InvalidAirbarInput("a session needs a device fingerprint")
-    if not re.fullmatch(r"[A-Z]{2}", country):
+    if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidAirbarInput(f"country {country!r} is not an ISO 3166 alpha-2 code")
+    if not isinstance(is_vpn, bool) or not isinstance(remember_me, bool):
+        raise InvalidAirbarInput("is_vpn and remember_me are booleans")
     past = list(history)
     trusted = any(p.device_fingerprint == device_fingerprint and not p.is_suspicious for p in past)
     reasons = []
@@ -161,6 +170,13 @@ def session_terms(
         remember_me_expires_at=now + REMEMBER_ME_TTL if remembered else None,
         suspicious_reason=", ".join(reasons) or None,
     )
+
+
+def check_device_type(device_type: str) -> str:
+    """Sessions and events come from a desktop, a mobile or a tablet."""
+    if not isinstance(device_type, str) or device_type not in DEVICE_TYPES:
+        raise InvalidAirbarInput(f"device type is one of {sorted(DEVICE_TYPES)}: {device_type!r}")
+    return device_type
 
 
 def sessions_to_revoke(active: Sequence[tuple[str, datetime]], *, max_sessions: int) -> list[str]:
@@ -256,31 +272,105 @@ def funnel_report(events: Iterable[FunnelEvent]) -> FunnelReport:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class UserJourney:
+    """One user's way through the funnel."""
+
+    user_id: str
+    #: The steps reached, in funnel order, each with when it was first reached.
+    reached: tuple[tuple[str, datetime], ...]
+    #: The step the user has yet to reach (None once they have paid).
+    next_step: str | None
+    #: Traffic source of the user's first landing ("direct" when it had none).
+    traffic_source: str | None
+
+    @property
+    def converted(self) -> bool:
+        return self.next_step is None
+
+
+def user_journey(user_id: str, events: Iterable[FunnelEvent]) -> UserJourney:
+    """Where ``user_id`` stands in the ordered funnel (other users' events are ignored)."""
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise InvalidAirbarInput("user_id is required")
+    first: dict[str, datetime] = {}
+    landing: tuple[datetime, str] | None = None
+    for event in events:
+        if event.step not in FUNNEL_STEPS:
+            raise InvalidAirbarInput(f"{event.step!r} is not a funnel step")
+        if event.user_id != user_id:
+            continue
+        if event.step not in first or event.occurred_at < first[event.step]:
+            first[event.step] = event.occurred_at
+        if event.step == "landing" and (landing is None or event.occurred_at < landing[0]):
+            landing = (event.occurred_at, event.traffic_source or "direct")
+    reached: list[tuple[str, datetime]] = []
+    for step in FUNNEL_STEPS:
+        if step not in first:
+            break
+        reached.append((step, first[step]))
+    return UserJourney(
+        user_id=user_id,
+        reached=tuple(reached),
+        next_step=FUNNEL_STEPS[len(reached)] if len(reached) < len(FUNNEL_STEPS) else None,
+        traffic_source=landing[1] if landing else None,
+    )
+
+
 # System health ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class HealthThresholds:
-    """Healthy up to the first value, degraded up to the second, down beyond."""
+    """Per measure: (healthy limit, degraded limit); beyond the second it is down.
+
+    Uptime is healthy at or above 99.9 %, degraded down to 99.0 %. Response time (the
+    median of the period) is healthy under 200 ms ("sub-200ms response times for critical
+    APIs"), degraded up to 1,000 ms. The error rate is healthy under the service's budget
+    (:data:`ERROR_BUDGETS`), degraded up to 10 % (or three budgets, when larger).
+    """
 
     min_uptime: tuple[float, float] = (99.9, 99.0)
-    max_response_ms: tuple[int, int] = (200, 1000)
+    max_response_ms: tuple[float, float] = (200, 1000)
     max_error_rate: tuple[float, float] = (0.01, 0.10)
 
 
-#: "<1% for payment processing, <3% for notifications"; 1 % for the rest.
+#: "<1% for payment processing, <3% for notifications"; 1 % for every other service.
 ERROR_BUDGETS: Final[Mapping[str, float]] = {"payments": 0.01, "notifications": 0.03}
+_DEFAULT_ERROR_BUDGET: Final = 0.01
+
+
+def _check_service(service: str) -> str:
+    if not isinstance(service, str) or service not in SERVICES:
+        raise InvalidAirbarInput(f"unknown service {service!r} (one of {sorted(SERVICES)})")
+    return service
 
 
 def thresholds_for(service: str) -> HealthThresholds:
-    budget = ERROR_BUDGETS.get(service, 0.01)
+    """The thresholds a named service is held to."""
+    budget = ERROR_BUDGETS.get(_check_service(service), _DEFAULT_ERROR_BUDGET)
     return HealthThresholds(max_error_rate=(budget, max(0.10, budget * 3)))
 
 
-def _grade_low(value: float | None, limits: tuple[float, float]) -> Status:
-    if value is None:
-        return "healthy"
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """The worst of several statuses (down > degraded > healthy); healthy when none."""
+    result: Status = "healthy"
+    for status in statuses:
+        if status not in _ORDER:
+            raise InvalidAirbarInput(f"unknown status {status!r}")
+        if _ORDER[status] > _ORDER[result]:
+            result = status
+    return result
+
+
+def _at_most(value: float, limits: tuple[float, float]) -> Status:
+    """Lower is better: healthy strictly under the first limit, degraded up to the second."""
     return "healthy" if value < limits[0] else "degraded" if value <= limits[1] else "down"
+
+
+def _at_least(value: float, limits: tuple[float, float]) -> Status:
+    """Higher is better: healthy from the first limit, degraded down to the second."""
+    return "healthy" if value >= limits[0] else "degraded" if value >= limits[1] else "down"
 
 
 def snapshot_status(
@@ -290,38 +380,29 @@ def snapshot_status(
     response_time_ms: float | None,
     error_rate: float | None,
 ) -> Status:
-    """A service's status from one reading: the worst of its three measures."""
-    if service not in SERVICES:
-        raise InvalidAirbarInput(f"unknown service {service!r}")
+    """A service's status from one reading: the worst of the measures it has."""
+    limits = thresholds_for(service)
+    for value, name in (
+        (uptime_percentage, "uptime_percentage"),
+        (response_time_ms, "response_time_ms"),
+        (error_rate, "error_rate"),
+    ):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InvalidAirbarInput(f"{name} must be a number")
     if uptime_percentage is not None and not 0 <= uptime_percentage <= 100:
         raise InvalidAirbarInput("uptime is a percentage, 0..100")
     if error_rate is not None and not 0 <= error_rate <= 1:
         raise InvalidAirbarInput("the error rate is a share, 0..1")
     if response_time_ms is not None and response_time_ms < 0:
         raise InvalidAirbarInput("a response time is never negative")
-    limits = thresholds_for(service)
-    grades: list[Status] = [
-        _grade_low(error_rate, limits.max_error_rate),
-    ]
+    grades: list[Status] = []
     if uptime_percentage is not None:
-        up_ok, up_degraded = limits.min_uptime
-        grades.append(
-            "healthy"
-            if uptime_percentage >= up_ok
-            else "degraded"
-            if uptime_percentage >= up_degraded
-            else "down"
-        )
+        grades.append(_at_least(uptime_percentage, limits.min_uptime))
     if response_time_ms is not None:
-        fast, slow = limits.max_response_ms
-        grades.append(
-            "healthy"
-            if response_time_ms < fast
-            else "degraded"
-            if response_time_ms <= slow
-            else "down"
-        )
-    return max(grades, key=_ORDER.__getitem__)
+        grades.append(_at_most(response_time_ms, limits.max_response_ms))
+    if error_rate is not None:
+        grades.append(_at_most(error_rate, limits.max_error_rate))
+    return worst_status(grades)
 
 
 def kpi_status(name: str, value: float) -> Status:
