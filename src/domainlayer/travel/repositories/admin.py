@@ -37,6 +37,7 @@ from domainlayer.travel.admin import (
     default_permissions,
     may_manage,
 )
+from domainlayer.travel.repositories._common import required_text
 
 __all__ = ["AdminRepository", "AuditContext"]
 
@@ -66,12 +67,6 @@ class _Action:
     admin: TravelAdminUser
     resource_id: str | None
     changes: dict[str, Any] = field(default_factory=dict)
-
-
-def _text(value: str, name: str, max_length: int = 200) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        raise InvalidInputError(f"{name} is a non-empty string of at most {max_length} chars")
-    return value
 
 
 def _permissions_value(permissions: list[str] | None) -> Json:
@@ -104,11 +99,13 @@ class AdminRepository:
         the same transaction.
         """
         check_action(action)
-        _text(resource_type, "resource_type", 100)
+        required_text(resource_type, "resource_type", 100)
         can(is_active=True, permissions=None, permission=permission)  # known permission
         context = context or AuditContext()
         async with unit_of_work(self._client) as tx:
-            admin = await tx.traveladminuser.find_unique(where={"id": _text(admin_id, "id")})
+            admin = await tx.traveladminuser.find_unique(
+                where={"id": required_text(admin_id, "id")}
+            )
             if admin is None:
                 raise AdminNotFound(f"no admin {admin_id!r}")
             held = admin.permissions if admin.permissions is None else list(admin.permissions)
@@ -137,7 +134,7 @@ class AdminRepository:
 
         Only while no admin exists; its own creation is the first audit row.
         """
-        _text(user_id, "user_id")
+        required_text(user_id, "user_id")
         context = context or AuditContext()
         async with unit_of_work(self._client) as tx:
             await tx.execute_raw(
@@ -171,7 +168,7 @@ class AdminRepository:
         context: AuditContext | None = None,
     ) -> TravelAdminUser:
         """A new admin with ``role``; without ``permissions`` they get the role's defaults."""
-        _text(user_id, "user_id")
+        required_text(user_id, "user_id")
         check_role(role)
         chosen = (
             default_permissions(role) if permissions is None else check_permissions(permissions)
@@ -289,7 +286,9 @@ class AdminRepository:
             raise InvalidInputError("now must be a timezone-aware datetime")
         context = context or AuditContext()
         async with unit_of_work(self._client) as tx:
-            admin = await tx.traveladminuser.find_unique(where={"id": _text(admin_id, "id")})
+            admin = await tx.traveladminuser.find_unique(
+                where={"id": required_text(admin_id, "id")}
+            )
             if admin is None:
                 raise AdminNotFound(f"no admin {admin_id!r}")
             if not admin.isActive:
@@ -349,7 +348,9 @@ class AdminRepository:
     async def _target(
         act: _Action, admin_id: str, *, new_role: str | None = None
     ) -> TravelAdminUser:
-        target = await act.tx.traveladminuser.find_unique(where={"id": _text(admin_id, "id")})
+        target = await act.tx.traveladminuser.find_unique(
+            where={"id": required_text(admin_id, "id")}
+        )
         if target is None:
             raise AdminNotFound(f"no admin {admin_id!r}")
         if not may_manage(actor_role=act.admin.role, target_role=target.role, new_role=new_role):

@@ -10,10 +10,9 @@ UPDATE`` with arithmetic, so it is raw SQL, here.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prisma import Prisma
@@ -27,6 +26,7 @@ from domainlayer.travel.error_logs import (
     check_severity,
     fingerprint,
 )
+from domainlayer.travel.repositories._common import aware, new_id, optional_text
 
 __all__ = ["ErrorLogRepository", "Occurrence"]
 
@@ -62,18 +62,6 @@ class Occurrence:
     new_group: bool
 
 
-def _aware(moment: datetime, name: str = "now") -> datetime:
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
-        raise InvalidInputError(f"{name} must be a timezone-aware datetime")
-    return moment.astimezone(UTC)
-
-
-def _optional(value: str | None, name: str, max_length: int) -> str | None:
-    if value is not None and (not isinstance(value, str) or len(value) > max_length):
-        raise InvalidInputError(f"{name} is a string of at most {max_length} characters")
-    return value
-
-
 class ErrorLogRepository:
     def __init__(self, client: Prisma) -> None:
         self._client = client
@@ -93,10 +81,10 @@ class ErrorLogRepository:
         """Count one occurrence in its group (made on the first one)."""
         key = fingerprint(error_type, message, stack)
         check_severity(severity)
-        _optional(stack, "stack", 100_000)
-        _optional(url, "url", 2048)
-        _optional(user_id, "user_id", 200)
-        moment = _aware(now)
+        optional_text(stack, "stack", 100_000)
+        optional_text(url, "url", 2048)
+        optional_text(user_id, "user_id", 200)
+        moment = aware(now)
         if metadata is not None and not isinstance(metadata, Mapping):
             raise InvalidInputError("metadata is a mapping")
         try:
@@ -108,7 +96,7 @@ class ErrorLogRepository:
         with translating_errors():
             row = await self._client.query_first(
                 _RECORD,
-                "c" + secrets.token_hex(12),
+                new_id(),
                 key,
                 message,
                 stack,
@@ -138,7 +126,7 @@ class ErrorLogRepository:
         """Mark the group resolved by ``by`` at ``now`` (a later occurrence reopens it)."""
         if not isinstance(by, str) or not by.strip() or len(by) > 200:
             raise InvalidInputError("resolved by whom? (a non-empty string)")
-        moment = _aware(now)
+        moment = aware(now)
         with translating_errors():
             group = await self._client.travelerrorlog.update(
                 where={"id": group_id},

@@ -12,10 +12,9 @@ so they are raw SQL, here.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,6 +35,7 @@ from domainlayer.travel.experiments import (
     variant_stats,
     variants_of,
 )
+from domainlayer.travel.repositories._common import aware, new_id, required_text
 
 __all__ = ["Assignment", "ExperimentRepository"]
 
@@ -81,18 +81,6 @@ class Assignment:
     new: bool
 
 
-def _aware(moment: datetime, name: str = "now") -> datetime:
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
-        raise InvalidInputError(f"{name} must be a timezone-aware datetime")
-    return moment.astimezone(UTC)
-
-
-def _user(user_id: str) -> str:
-    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > 200:
-        raise InvalidInputError("a user id is a non-empty string (at most 200 characters)")
-    return user_id
-
-
 class ExperimentRepository:
     """Feature flags with weighted variants, assignments and conversions."""
 
@@ -123,8 +111,8 @@ class ExperimentRepository:
             enabled=enabled,
             rollout_percentage=rollout_percentage,
             target_audience=target_audience,
-            start_date=_aware(start_date, "start_date") if start_date else None,
-            end_date=_aware(end_date, "end_date") if end_date else None,
+            start_date=aware(start_date, "start_date") if start_date else None,
+            end_date=aware(end_date, "end_date") if end_date else None,
         )
         parsed = variants_of(list(variants))
         stored = [{"id": v.id, "weight": v.weight} for v in parsed]
@@ -169,7 +157,12 @@ class ExperimentRepository:
     ) -> bool:
         """Switch, active window, audience segments, then the user's bucket < rollout."""
         flag = await self.get(key)
-        return is_enabled(self._rule(flag), _user(user_id), groups=list(segments), now=_aware(now))
+        return is_enabled(
+            self._rule(flag),
+            required_text(user_id, "user_id"),
+            groups=list(segments),
+            now=aware(now),
+        )
 
     async def assign(
         self,
@@ -182,8 +175,8 @@ class ExperimentRepository:
     ) -> Assignment | None:
         """The user's variant, assigned on first call and kept after; None when the flag
         is off for them (switched off, outside its window, audience or rollout)."""
-        _user(user_id)
-        moment = _aware(now)
+        required_text(user_id, "user_id")
+        moment = aware(now)
         if session_id is not None and (not isinstance(session_id, str) or not session_id):
             raise InvalidInputError("a session id is a non-empty string")
         flag = await self.get(key)
@@ -193,7 +186,7 @@ class ExperimentRepository:
         with translating_errors():
             row = await self._client.query_first(
                 _ASSIGN,
-                "c" + secrets.token_hex(12),
+                new_id(),
                 flag.id,
                 user_id,
                 session_id,
@@ -218,8 +211,8 @@ class ExperimentRepository:
     ) -> str:
         """Mark the user's participation converted (once); returns their variant."""
         check_flag_key(key)
-        _user(user_id)
-        moment = _aware(now)
+        required_text(user_id, "user_id")
+        moment = aware(now)
         amount: Decimal | None = None
         if value is not None:
             try:
