@@ -76,6 +76,18 @@ def _aware(moment: datetime, name: str) -> datetime:
     return moment
 
 
+def _json_default(value: object) -> object:
+    """Event data to JSON: a finite Decimal becomes a JSON number (a conversion's ``value``
+    must be one to count as revenue), refused when a float would not keep it exactly;
+    anything else unknown becomes text."""
+    if isinstance(value, Decimal) and value.is_finite():
+        number = float(value)
+        if Decimal(repr(number)) != value:
+            raise InvalidInputError(f"{value} has more digits than a JSON number keeps")
+        return number
+    return str(value)
+
+
 def _optional_text(value: str | None, name: str, max_length: int = 2048) -> str | None:
     if value is None:
         return None
@@ -221,7 +233,7 @@ class AnalyticsRepository:
             (device_type, "device_type"),
         ):
             _optional_text(value, name)
-        payload = json.loads(json.dumps(dict(event_data), default=str))
+        payload = json.loads(json.dumps(dict(event_data), default=_json_default))
         with translating_errors():
             return await self._client.travelanalyticsevent.create(
                 data={
