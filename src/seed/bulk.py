@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import asynccontextmanager
 from itertools import islice
 from typing import Any, Final
 
@@ -61,27 +70,78 @@ class BulkWriter:
         """Write every row of ``rows`` (tuples in ``columns`` order); return the count."""
         started = time.perf_counter()
         bar = self._progress.table(f"{self._schema}.{table}", total)
-        source = iter(rows)
-        written = 0
         try:
-            while (first := next(source, None)) is not None:
-                status = await self._connection.copy_records_to_table(
-                    table,
-                    schema_name=self._schema,
-                    columns=list(columns),
-                    records=_batch(first, source, self._batch_rows, bar, written),
-                )
-                written += int(status.rsplit(" ", 1)[-1])
-                bar.update(written)
+            written = await self._copy(table, columns, rows, bar, 0)
         finally:
             bar.close()
-        self.counts[table] = self.counts.get(table, 0) + written
         logger.debug(
             "%s.%s: %d rows in %.3f s", self._schema, table, written, time.perf_counter() - started
         )
+        self._check_injected(table)
+        return written
+
+    @asynccontextmanager
+    async def interleaved(
+        self, tables: Mapping[str, Sequence[str]], *, total: int | None = None
+    ) -> AsyncIterator[Callable[[str, Iterable[Row]], Awaitable[int]]]:
+        """Write several tables in turns (parent rows, then their children, per parent).
+
+        Yields ``copy(table, rows)``; each call is one COPY statement into ``table`` (one of
+        ``tables``, which maps each to its columns). One progress bar counts them all.
+        """
+        started = time.perf_counter()
+        bar = self._progress.table(f"{self._schema}.{' + '.join(tables)}", total)
+        done = 0
+
+        async def copy(table: str, rows: Iterable[Row]) -> int:
+            nonlocal done
+            written = await self._copy(table, tables[table], rows, bar, done)
+            done += written
+            return written
+
+        try:
+            yield copy
+        finally:
+            bar.close()
+        logger.debug(
+            "%s.%s: %d rows in %.3f s",
+            self._schema,
+            "+".join(tables),
+            done,
+            time.perf_counter() - started,
+        )
+        for table in tables:
+            self._check_injected(table)
+
+    async def _copy(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Row],
+        bar: TableProgress,
+        before: int,
+    ) -> int:
+        source = iter(rows)
+        written = 0
+        while (first := next(source, None)) is not None:
+            status = await self._connection.copy_records_to_table(
+                table,
+                schema_name=self._schema,
+                columns=list(columns),
+                records=_batch(first, source, self._batch_rows, bar, before + written),
+            )
+            written += int(status.rsplit(" ", 1)[-1])
+            bar.update(before + written)
+        self.counts[table] = self.counts.get(table, 0) + written
+        return written
+
+    def _check_injected(self, table: str) -> None:
         if self._fail_after == f"{self._schema}.{table}":
             raise InjectedFailure(f"injected failure after writing {self._schema}.{table}")
-        return written
+
+    async def executemany(self, statement: str, args: Iterable[Sequence[Any]]) -> None:
+        """One statement for many argument tuples (pipelined), in the product's transaction."""
+        await self._connection.executemany(statement, args)
 
     async def execute(self, statement: str, *args: Any) -> None:
         """A statement in the product's transaction (sequence updates and the like)."""

@@ -11,6 +11,7 @@ import pytest
 
 from domainlayer.churn.rules import (
     InvalidProbabilityError,
+    MetricsAccumulator,
     Retention,
     RiskLevel,
     behaviour_metrics,
@@ -225,3 +226,41 @@ def test_metrics_refuse_bad_input(kwargs: dict[str, object]) -> None:
     } | kwargs
     with pytest.raises(InvalidInputError):
         behaviour_metrics(**arguments)  # type: ignore[arg-type]
+
+
+def test_the_accumulator_gives_behaviour_metrics_in_any_order_of_arrival() -> None:
+    orders = [
+        _Order("DELIVERED", Decimal("40.00"), _days_ago(40), Decimal("4")),
+        _Order("REFUNDED", Decimal("15.00"), _days_ago(20)),
+        _Order("SHIPPED", Decimal("12.50"), _days_ago(2)),
+    ]
+    events = [
+        _Event("login", _days_ago(1)),
+        _Event("login", _days_ago(31)),
+        _Event("payment_failed", _days_ago(0.5)),
+        _Event("email_open", _days_ago(3)),
+    ]
+    expected = behaviour_metrics(
+        orders=orders,
+        events=events,
+        support_tickets=2,
+        customer_since=_days_ago(400),
+        now=METRICS_NOW,
+    )
+    accumulator = MetricsAccumulator(customer_since=_days_ago(400), now=METRICS_NOW)
+    # Interleaved and newest first, as a stream may deliver them.
+    for order, event in zip(reversed(orders), reversed(events), strict=False):
+        accumulator.add_order(order)
+        accumulator.add_event(event)
+    accumulator.add_event(events[0])  # the one zip left out (reversed: the first)
+    got = accumulator.result(support_tickets=2)
+    assert got == expected
+    assert (got.totalOrders, got.loginFrequency, got.paymentFailures) == (2, 1.0, 1)
+    assert got.lastActivityAt == _days_ago(0.5)
+
+
+def test_the_accumulator_refuses_naive_times_and_negative_tickets() -> None:
+    with pytest.raises(InvalidInputError):
+        MetricsAccumulator(customer_since=datetime(2026, 1, 1), now=METRICS_NOW)
+    with pytest.raises(InvalidInputError):
+        MetricsAccumulator(customer_since=_days_ago(1), now=METRICS_NOW).result(support_tickets=-1)

@@ -25,6 +25,7 @@ __all__ = [
     "BehaviourMetrics",
     "EventFacts",
     "InvalidProbabilityError",
+    "MetricsAccumulator",
     "OrderFacts",
     "Retention",
     "RiskLevel",
@@ -152,6 +153,88 @@ class BehaviourMetrics:
     accountAgeDays: int
 
 
+class MetricsAccumulator:
+    """:func:`behaviour_metrics` one order and one event at a time.
+
+    For callers that stream a customer's orders and events (the seed writes millions of
+    them with COPY and cannot hold them): ``add_order`` / ``add_event`` as they pass, then
+    ``result``. The rules are the ones :func:`behaviour_metrics` documents; it uses this.
+    """
+
+    __slots__ = (
+        "_customer_since",
+        "_discounted",
+        "_failures",
+        "_last_event",
+        "_last_login",
+        "_last_order",
+        "_logins",
+        "_now",
+        "_purchases",
+        "_returns",
+        "_spent",
+    )
+
+    def __init__(self, *, customer_since: datetime, now: datetime) -> None:
+        if now.tzinfo is None or customer_since.tzinfo is None:
+            raise InvalidInputError("times must be timezone-aware")
+        self._customer_since = customer_since
+        self._now = now
+        self._purchases = 0
+        self._spent = Decimal(0)
+        self._discounted = 0
+        self._returns = 0
+        self._last_order: datetime | None = None
+        self._logins = 0
+        self._failures = 0
+        self._last_login: datetime | None = None
+        self._last_event: datetime | None = None
+
+    def add_order(self, order: OrderFacts) -> None:
+        status = str(order.status)
+        if status in RETURNED:
+            self._returns += 1
+        if status in NOT_PURCHASED:
+            return
+        self._purchases += 1
+        self._spent += Decimal(order.total)
+        self._discounted += Decimal(order.discount) > 0
+        if self._last_order is None or order.orderedAt > self._last_order:
+            self._last_order = order.orderedAt
+
+    def add_event(self, event: EventFacts) -> None:
+        at = event.occurredAt
+        if self._last_event is None or at > self._last_event:
+            self._last_event = at
+        if event.eventType == "login":
+            if self._last_login is None or at > self._last_login:
+                self._last_login = at
+            self._logins += self._now - LOGIN_WINDOW <= at <= self._now
+        elif event.eventType == "payment_failed":
+            self._failures += 1
+
+    def result(self, *, support_tickets: int) -> BehaviourMetrics:
+        if support_tickets < 0:
+            raise InvalidInputError("a ticket count is never negative")
+        purchases, spent = self._purchases, self._spent
+        moments = [m for m in (self._last_event, self._last_order) if m is not None]
+        average = (spent / purchases).quantize(_CENT, ROUND_HALF_UP) if purchases else Decimal(0)
+        return BehaviourMetrics(
+            totalOrders=purchases,
+            totalSpent=spent.quantize(_CENT, ROUND_HALF_UP),
+            averageOrderValue=average,
+            discountUsageRate=self._discounted / purchases if purchases else 0.0,
+            productReturns=self._returns,
+            supportTicketCount=support_tickets,
+            loginFrequency=float(self._logins),
+            paymentFailures=self._failures,
+            lastOrderAt=self._last_order,
+            lastLoginAt=self._last_login,
+            lastActivityAt=max(moments) if moments else None,
+            accountAgeDays=max(0, (self._now - self._customer_since).days),
+        )
+
+
 def behaviour_metrics(
     *,
     orders: Iterable[OrderFacts],
@@ -173,48 +256,9 @@ def behaviour_metrics(
     """
     if support_tickets < 0:
         raise InvalidInputError("a ticket count is never negative")
-    if now.tzinfo is None or customer_since.tzinfo is None:
-        raise InvalidInputError("times must be timezone-aware")
-    purchases = 0
-    spent = Decimal(0)
-    discounted = 0
-    returns = 0
-    last_order: datetime | None = None
+    accumulator = MetricsAccumulator(customer_since=customer_since, now=now)
     for order in orders:
-        status = str(order.status)
-        if status in RETURNED:
-            returns += 1
-        if status in NOT_PURCHASED:
-            continue
-        purchases += 1
-        spent += Decimal(order.total)
-        discounted += Decimal(order.discount) > 0
-        if last_order is None or order.orderedAt > last_order:
-            last_order = order.orderedAt
-    logins = failures = 0
-    last_login: datetime | None = None
-    last_event: datetime | None = None
+        accumulator.add_order(order)
     for event in events:
-        at = event.occurredAt
-        last_event = at if last_event is None or at > last_event else last_event
-        if event.eventType == "login":
-            last_login = at if last_login is None or at > last_login else last_login
-            logins += now - LOGIN_WINDOW <= at <= now
-        elif event.eventType == "payment_failed":
-            failures += 1
-    moments = [m for m in (last_event, last_order) if m is not None]
-    average = (spent / purchases).quantize(_CENT, ROUND_HALF_UP) if purchases else Decimal(0)
-    return BehaviourMetrics(
-        totalOrders=purchases,
-        totalSpent=spent.quantize(_CENT, ROUND_HALF_UP),
-        averageOrderValue=average,
-        discountUsageRate=discounted / purchases if purchases else 0.0,
-        productReturns=returns,
-        supportTicketCount=support_tickets,
-        loginFrequency=float(logins),
-        paymentFailures=failures,
-        lastOrderAt=last_order,
-        lastLoginAt=last_login,
-        lastActivityAt=max(moments) if moments else None,
-        accountAgeDays=max(0, (now - customer_since).days),
-    )
+        accumulator.add_event(event)
+    return accumulator.result(support_tickets=support_tickets)

@@ -2,12 +2,14 @@
 
 The customers come from four behaviour archetypes (``seeds/churn/archetypes.json``):
 loyal, cooling, at risk and churning. Each customer's orders and events are drawn from
-streams of their own (``ctx.rng("orders", n)``, ``ctx.rng("events", n)``), so they can be
-regenerated at will: a first pass computes the customer's behaviour metrics with the
-project's own rule (:func:`domainlayer.churn.rules.behaviour_metrics`) from exactly the
-orders and events written later, holding one customer's rows at a time; the customers
-table is written; then the orders and the events stream into their tables. Memory stays
-per customer however large ``--scale`` makes the tables.
+streams of their own (``ctx.rng("orders", n)``, ``ctx.rng("events", n)``). They are
+generated once, customer by customer, and stream into their tables (one COPY of the
+customer's orders, then one of its events) while the project's own rule, fed one row at a
+time (:class:`domainlayer.churn.rules.MetricsAccumulator`, what ``behaviour_metrics``
+uses), computes the customer's metrics from exactly those rows. The customers are written
+first (the orders reference them) and get their metrics in one ``UPDATE`` at the end. Of a
+customer's orders only the latest few (for tickets) and those inside the 90-day event
+window (for their events) are held at a time.
 
 Predictions are weekly over the 30-day retention window; the customer's probability, risk
 level (:func:`~domainlayer.churn.rules.risk_level`) and ``lastPredictionAt`` are its latest
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,8 +35,8 @@ from domainlayer.churn.rules import (
     ALERTING_LEVELS,
     LOGIN_WINDOW,
     BehaviourMetrics,
+    MetricsAccumulator,
     RiskLevel,
-    behaviour_metrics,
     risk_level,
     should_alert,
 )
@@ -49,6 +52,8 @@ EVENT_WINDOW_DAYS: Final = 90
 PREDICTION_EVERY_DAYS: Final = 7
 #: Predictions per customer (all inside the 30-day prediction retention).
 PREDICTIONS: Final = 4
+#: A ticket is about one of the customer's latest orders (this many are kept at hand).
+RECENT_ORDERS: Final = 20
 
 _CENT: Final = Decimal("0.01")
 _LOCALES: Final = {
@@ -487,42 +492,82 @@ def _events(ctx: SeedContext, plan: _Customer, orders: Sequence[_Order]) -> Iter
 
 
 def _customer_rows(ctx: SeedContext, plans: Sequence[_Customer]) -> Iterator[Row]:
+    """Profiles and the latest prediction; the behaviour metrics are zero until the orders
+    and events that make them are written (then ``_METRICS_UPDATE`` sets them)."""
     for plan in plans:
-        m = plan.metrics
-        assert m is not None
         latest = plan.predictions[-1]
-        touched = max(d for d in (latest.at, m.lastActivityAt, plan.created) if d)
         yield (
             plan.id, plan.email, plan.first, plan.last, plan.phone, plan.birth, plan.country,
-            plan.city, plan.archetype["segment"], plan.is_active, m.totalOrders, m.totalSpent,
-            m.averageOrderValue, plan.email_engagement, m.loginFrequency, m.supportTicketCount,
-            m.productReturns, m.paymentFailures, m.discountUsageRate, int(m.totalSpent),
-            m.accountAgeDays, latest.probability, latest.level.value, latest.at, m.lastOrderAt,
-            m.lastLoginAt, m.lastActivityAt, plan.created, touched,
+            plan.city, plan.archetype["segment"], plan.is_active, 0, Decimal(0), Decimal(0),
+            plan.email_engagement, 0.0, 0, 0, 0, 0.0, 0,
+            max(0, (ctx.now - plan.created).days), latest.probability, latest.level.value,
+            latest.at, None, None, None, plan.created, max(latest.at, plan.created),
         )  # fmt: skip
 
 
-def _order_rows(ctx: SeedContext, plans: Sequence[_Customer]) -> Iterator[Row]:
-    for plan in plans:
-        for order in _orders(ctx, plan):
-            yield order.row
+_METRICS_UPDATE: Final = """
+UPDATE churn."Customer" SET
+    "totalOrders" = $2, "totalSpent" = $3, "averageOrderValue" = $4,
+    "loginFrequency" = $5, "supportTicketCount" = $6, "productReturns" = $7,
+    "paymentFailures" = $8, "discountUsageRate" = $9, "loyaltyPoints" = $10,
+    "accountAgeDays" = $11, "lastOrderAt" = $12, "lastLoginAt" = $13, "lastActivityAt" = $14,
+    "updatedAt" = $15
+WHERE id = $1
+"""
 
 
-def _event_rows(ctx: SeedContext, plans: Sequence[_Customer]) -> Iterator[Row]:
+def _metrics_args(plan: _Customer) -> tuple[Any, ...]:
+    m = plan.metrics
+    assert m is not None
+    latest = plan.predictions[-1]
+    touched = max(d for d in (latest.at, m.lastActivityAt, plan.created) if d)
+    return (
+        plan.id, m.totalOrders, m.totalSpent, m.averageOrderValue, m.loginFrequency,
+        m.supportTicketCount, m.productReturns, m.paymentFailures, m.discountUsageRate,
+        int(m.totalSpent), m.accountAgeDays, m.lastOrderAt, m.lastLoginAt, m.lastActivityAt,
+        touched,
+    )  # fmt: skip
+
+
+def _order_rows(
+    plan: _Customer,
+    orders: Iterator[_Order],
+    metrics: MetricsAccumulator,
+    recent: deque[_Order],
+    in_window: list[_Order],
+    window: datetime,
+) -> Iterator[Row]:
+    """One customer's order rows, noting on the way what its metrics, tickets and events
+    need: every order feeds the metrics; the last few stay for tickets, the ones in the
+    event window for their events."""
+    del plan
+    for order in orders:
+        metrics.add_order(order)
+        recent.append(order)
+        if order.orderedAt >= window:
+            in_window.append(order)
+        yield order.row
+
+
+def _event_rows(
+    ctx: SeedContext,
+    plan: _Customer,
+    orders: Sequence[_Order],
+    metrics: MetricsAccumulator,
+    numbering: list[int],
+) -> Iterator[Row]:
+    """One customer's event rows (``numbering`` = [events so far, sessions so far])."""
     event_id = ctx.ids("evnt")
-    n = 0
-    for plan in plans:
-        orders = list(_orders(ctx, plan))
-        session = 0
-        for event in _events(ctx, plan, orders):
-            n += 1
-            if n % 3 == 1:
-                session += 1
-            yield (
-                event_id(n), plan.id, event.order_id, event.category, event.eventType,
-                f"web-{ctx.digest('session', plan.n, session, size=20)}", event.device,
-                _json(event.data), event.occurredAt,
-            )  # fmt: skip
+    for event in _events(ctx, plan, orders):
+        metrics.add_event(event)
+        numbering[0] += 1
+        if numbering[0] % 3 == 1:
+            numbering[1] += 1
+        yield (
+            event_id(numbering[0]), plan.id, event.order_id, event.category, event.eventType,
+            f"web-{ctx.digest('session', plan.n, numbering[1], size=20)}", event.device,
+            _json(event.data), event.occurredAt,
+        )  # fmt: skip
 
 
 def _model_rows(ctx: SeedContext) -> Iterator[Row]:
@@ -679,35 +724,26 @@ def _open_alerts(plans: Sequence[_Customer]) -> int:
 
 async def seed(ctx: SeedContext, out: BulkWriter) -> list[str]:
     plans = _plans(ctx)
-    # Pass 1, one customer at a time: tickets, then the metrics of its orders and events.
-    tickets = 0
-    for plan in plans:
-        orders = list(_orders(ctx, plan))
-        plan.tickets = _tickets(ctx, plan, orders, tickets + 1)
-        tickets += len(plan.tickets)
-        counted = 0
-
-        def counting(events: Iterator[_Event]) -> Iterator[_Event]:
-            nonlocal counted
-            for event in events:
-                counted += 1
-                yield event
-
-        plan.metrics = behaviour_metrics(
-            orders=orders,
-            events=counting(_events(ctx, plan, orders)),
-            support_tickets=len(plan.tickets),
-            customer_since=plan.created,
-            now=ctx.now,
-        )
-        plan.events = counted
     await out.copy("ModelVersion", MODEL_COLUMNS, _model_rows(ctx))
     await out.copy("Customer", CUSTOMER_COLUMNS, _customer_rows(ctx, plans), total=len(plans))
-    # Pass 2: the same orders and events again, streamed.
-    orders_total = sum(p.orders for p in plans)
-    await out.copy("Order", ORDER_COLUMNS, _order_rows(ctx, plans), total=orders_total)
-    events_total = sum(p.events for p in plans)
-    await out.copy("CustomerEvent", EVENT_COLUMNS, _event_rows(ctx, plans), total=events_total)
+    # One pass, customer by customer: its orders (one COPY), then its tickets (from its
+    # latest orders), then its events (one COPY); the metrics accumulate on the way.
+    window = ctx.now - timedelta(days=EVENT_WINDOW_DAYS)
+    tickets = 0
+    numbering = [0, 0]
+    tables = {"Order": ORDER_COLUMNS, "CustomerEvent": EVENT_COLUMNS}
+    async with out.interleaved(tables) as copy:
+        for plan in plans:
+            metrics = MetricsAccumulator(customer_since=plan.created, now=ctx.now)
+            recent: deque[_Order] = deque(maxlen=RECENT_ORDERS)
+            in_window: list[_Order] = []
+            orders = _orders(ctx, plan)
+            await copy("Order", _order_rows(plan, orders, metrics, recent, in_window, window))
+            plan.tickets = _tickets(ctx, plan, list(recent), tickets + 1)
+            tickets += len(plan.tickets)
+            await copy("CustomerEvent", _event_rows(ctx, plan, in_window, metrics, numbering))
+            plan.metrics = metrics.result(support_tickets=len(plan.tickets))
+    await out.executemany(_METRICS_UPDATE, [_metrics_args(p) for p in plans])
     await out.copy(
         "ChurnPrediction",
         PREDICTION_COLUMNS,
