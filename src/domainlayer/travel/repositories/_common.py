@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from domainlayer.errors import InvalidInputError
 
-__all__ = ["aware", "new_id", "optional_text", "required_text"]
+__all__ = ["aware", "new_id", "optional_text", "required_text", "stamp"]
 
 
 def new_id() -> str:
@@ -21,6 +21,11 @@ def aware(moment: datetime, name: str = "now") -> datetime:
     if not isinstance(moment, datetime) or moment.tzinfo is None:
         raise InvalidInputError(f"{name} must be a timezone-aware datetime")
     return moment.astimezone(UTC)
+
+
+def stamp(moment: datetime, name: str = "now") -> str:
+    """``moment`` as ISO 8601 in UTC, the text raw statements cast (``$1::text::timestamptz``)."""
+    return aware(moment, name).isoformat()
 
 
 def required_text(value: str, name: str, max_length: int = 200) -> str:

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +57,7 @@ from domainlayer.travel.cms import (
     render_email,
     slugify,
 )
+from domainlayer.travel.repositories._common import new_id, stamp
 
 __all__ = [
     "DealCounters",
@@ -68,17 +68,6 @@ __all__ = [
     "SearchSuggestionRepository",
     "SystemStatus",
 ]
-
-
-def _new_id() -> str:
-    # Prisma's cuid() default applies only to writes made through the client.
-    return "c" + secrets.token_hex(12)
-
-
-def _stamp(moment: datetime, name: str = "now") -> str:
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
-        raise InvalidInputError(f"{name} must be a timezone-aware datetime")
-    return moment.astimezone(UTC).isoformat()
 
 
 def _count(value: int, name: str, maximum: int = 1_000_000) -> int:
@@ -200,7 +189,7 @@ class DealRepository:
 
     async def featured(self, now: datetime, *, limit: int = 10) -> list[TravelDeal]:
         """Featured, active deals valid at ``now``, newest first."""
-        _stamp(now)
+        stamp(now)
         check_limit(limit)
         with translating_errors():
             return await self._client.traveldeal.find_many(
@@ -554,11 +543,11 @@ class SearchSuggestionRepository:
         with translating_errors():
             row = await self._client.query_first(
                 _RECORD_SEARCH,
-                _new_id(),
+                new_id(),
                 text,
                 type,
                 str(result_count),
-                _stamp(now),
+                stamp(now),
                 model=TravelSearchSuggestion,
             )
         if row is None:  # an upsert ... RETURNING yields its row
@@ -612,7 +601,7 @@ class HealthCheckRepository:
     ) -> TravelHealthCheck:
         """One check of ``service`` at ``now``."""
         health = check_health_check(service, status, response_time_ms)
-        _stamp(now)
+        stamp(now)
         check_text(message, "message", max_length=2000, required=False)
         if metadata is not None and not isinstance(metadata, Mapping):
             raise InvalidInputError("metadata is a JSON object")

@@ -16,11 +16,10 @@ The client cannot express ``ON CONFLICT`` updates, advisory locks, ``FILTER`` ag
 from __future__ import annotations
 
 import json
-import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,23 +56,9 @@ from domainlayer.travel.reporting import (
     snapshot_metrics,
     summarise_vital,
 )
+from domainlayer.travel.repositories._common import aware, new_id, optional_text, stamp
 
 __all__ = ["AnalyticsRepository", "BuiltCohort", "BuiltFunnel", "PerformanceRepository"]
-
-
-def _new_id() -> str:
-    # Prisma's cuid() default applies only to writes made through the client.
-    return "c" + secrets.token_hex(12)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _aware(moment: datetime, name: str) -> datetime:
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
-        raise InvalidInputError(f"{name} must be a timezone-aware datetime")
-    return moment
 
 
 def _json_default(value: object) -> object:
@@ -86,14 +71,6 @@ def _json_default(value: object) -> object:
             raise InvalidInputError(f"{value} has more digits than a JSON number keeps")
         return number
     return str(value)
-
-
-def _optional_text(value: str | None, name: str, max_length: int = 2048) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > max_length:
-        raise InvalidInputError(f"{name} is text of at most {max_length} characters")
-    return value
 
 
 # Revenue: the numeric `value` of conversions (anything else there is not money).
@@ -222,7 +199,7 @@ class AnalyticsRepository:
     ) -> TravelAnalyticsEvent:
         """Store one raw event (`check_event`) at ``at``."""
         check_event(session_id, event_type, event_data)
-        _aware(at, "at")
+        aware(at, "at")
         for value, name in (
             (user_id, "user_id"),
             (page_url, "page_url"),
@@ -232,7 +209,7 @@ class AnalyticsRepository:
             (country, "country"),
             (device_type, "device_type"),
         ):
-            _optional_text(value, name)
+            optional_text(value, name)
         payload = json.loads(json.dumps(dict(event_data), default=_json_default))
         with translating_errors():
             return await self._client.travelanalyticsevent.create(
@@ -257,9 +234,9 @@ class AnalyticsRepository:
         """Aggregate the events of the period containing ``at`` into one row per metric
         (METRIC_TYPES), replacing the period's earlier rows; ``now`` stamps them."""
         start, end = period_bounds(period, at)
-        _aware(now, "now")
+        aware(now, "now")
         with translating_errors():
-            row = await self._client.query_first(_TRAFFIC, _stamp(start), _stamp(end))
+            row = await self._client.query_first(_TRAFFIC, stamp(start), stamp(end))
         if not row:  # an aggregate always yields one row
             raise InfrastructureError("the traffic aggregate returned no row")
         counts = TrafficCounts(
@@ -273,13 +250,13 @@ class AnalyticsRepository:
             revenue=Decimal(row["revenue"]),
         )
         rows = [
-            {"id": _new_id(), "metric_type": m.metric_type, "value": m.value, "metrics": m.details}
+            {"id": new_id(), "metric_type": m.metric_type, "value": m.value, "metrics": m.details}
             for m in snapshot_metrics(counts)
         ]
         kind = Period(period).value
         with translating_errors():
             await self._client.execute_raw(
-                _UPSERT_SNAPSHOTS, json.dumps(rows), kind, _stamp(start), _stamp(end), _stamp(now)
+                _UPSERT_SNAPSHOTS, json.dumps(rows), kind, stamp(start), stamp(end), stamp(now)
             )
             snapshots = await self._client.travelmetricsnapshot.find_many(
                 where={"period": kind, "periodStart": start}
@@ -293,8 +270,8 @@ class AnalyticsRepository:
         """One metric's snapshots of periods starting in ``[since, until)``, oldest first."""
         if metric_type not in METRIC_TYPES:
             raise InvalidInputError(f"a metric is one of {METRIC_TYPES}: {metric_type!r}")
-        period_bounds(period, _aware(since, "since"))  # validates the period
-        if _aware(until, "until") <= since:
+        period_bounds(period, aware(since, "since"))  # validates the period
+        if aware(until, "until") <= since:
             raise InvalidInputError("until must be after since")
         with translating_errors():
             return await self._client.travelmetricsnapshot.find_many(
@@ -317,7 +294,7 @@ class AnalyticsRepository:
         start, end = period_bounds(period, at)
         with translating_errors():
             rows = await self._client.query_raw(
-                _FUNNEL_EVENTS, _stamp(start), _stamp(end), json.dumps(names)
+                _FUNNEL_EVENTS, stamp(start), stamp(end), json.dumps(names)
             )
         journeys: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
         for row in rows:
@@ -332,7 +309,7 @@ class AnalyticsRepository:
             # Serialises rebuilds of this funnel and period (no unique key to upsert on).
             await tx.execute_raw(
                 "SELECT pg_advisory_xact_lock(hashtext($1))",
-                f"travel.conversion_funnels:{name}:{kind}:{_stamp(start)}",
+                f"travel.conversion_funnels:{name}:{kind}:{stamp(start)}",
             )
             await tx.travelconversionfunnel.delete_many(
                 where={"name": name, "period": kind, "periodStart": start}
@@ -359,11 +336,11 @@ class AnalyticsRepository:
         week or month) containing ``at``; replaces the stored cohort."""
         kind = cohort_type(period)
         start, end = period_bounds(period, at)
-        _aware(now, "now")
+        aware(now, "now")
         days = "{" + ",".join(str(day) for day in RETENTION_DAYS) + "}"
         with translating_errors():
             rows = await self._client.query_raw(
-                _COHORT_MEMBERS, _stamp(start), _stamp(end), _stamp(now), days
+                _COHORT_MEMBERS, stamp(start), stamp(end), stamp(now), days
             )
         members = [
             CohortMember(
@@ -377,12 +354,12 @@ class AnalyticsRepository:
         metadata = {
             "revenue": str(report.revenue),
             "retained": {str(day): count for day, count in report.retained.items()},
-            "computed_at": _stamp(now),
+            "computed_at": stamp(now),
         }
         with translating_errors():
             await self._client.execute_raw(
                 _UPSERT_COHORT,
-                _new_id(),
+                new_id(),
                 report.cohort_date.isoformat(),
                 kind,
                 str(report.size),
@@ -391,7 +368,7 @@ class AnalyticsRepository:
                 _float_text(report.retention[30]),
                 None if report.ltv is None else str(report.ltv),
                 json.dumps(metadata),
-                _stamp(now),
+                stamp(now),
             )
             cohort = await self._client.travelusercohort.find_first(
                 where={"cohortType": kind, "cohortDate": start}
@@ -423,7 +400,7 @@ class PerformanceRepository:
     ) -> TravelPerformanceMetric:
         """One page view's measurements (at least one); the URL is stored without its query."""
         page = normalize_page_url(page_url)
-        _aware(at, "at")
+        aware(at, "at")
         given = {
             name: check_vital(name, value)
             for name, value in (
@@ -442,7 +419,7 @@ class PerformanceRepository:
             (device_type, "device_type"),
             (connection_type, "connection_type"),
         ):
-            _optional_text(value, name, 200)
+            optional_text(value, name, 200)
         with translating_errors():
             return await self._client.travelperformancemetric.create(
                 data={
@@ -460,13 +437,11 @@ class PerformanceRepository:
     ) -> list[PageVitals]:
         """Per page, the p75 (``percentile_cont``, linear interpolation) of each metric
         measured in ``[since, until)``, rated; optionally one device type only."""
-        if _aware(until, "until") <= _aware(since, "since"):
+        if aware(until, "until") <= aware(since, "since"):
             raise InvalidInputError("until must be after since")
-        _optional_text(device_type, "device_type", 200)
+        optional_text(device_type, "device_type", 200)
         with translating_errors():
-            rows = await self._client.query_raw(
-                _VITAL_P75, _stamp(since), _stamp(until), device_type
-            )
+            rows = await self._client.query_raw(_VITAL_P75, stamp(since), stamp(until), device_type)
         pages: dict[str, dict[WebVital, Any]] = {}
         for row in rows:
             metric = WebVital(row["metric"])
