@@ -679,9 +679,14 @@ def _digest(*parts: bytes) -> str:
 
 
 def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> None:
-    done = subprocess.run(
-        command, cwd=NODE_DIR, env=env, capture_output=True, text=True, check=False, timeout=600
-    )
+    if shutil.which(command[0]) is None:
+        raise SystemExit(f"bench_peers: {command[0]!r} not found; {what} needs it")
+    try:
+        done = subprocess.run(
+            command, cwd=NODE_DIR, env=env, capture_output=True, text=True, check=False, timeout=600
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise SystemExit(f"bench_peers: {what} timed out after {exc.timeout:.0f} s") from exc
     if done.returncode != 0:
         raise SystemExit(
             f"bench_peers: {what} failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
@@ -1045,6 +1050,43 @@ def goals(results: Results, rss: str) -> tuple[list[str], bool]:
     return lines, ok
 
 
+def _summary(
+    results: Results,
+    labels: dict[str, str],
+    server: str,
+    runs: int,
+    apart: float,
+    rss: str,
+    goal_lines: list[str],
+) -> dict[str, Any]:
+    """The pooled figures as JSON (for comparing two runs, e.g. before and after a change)."""
+    ratio = ratios(results)
+    return {
+        "server": server,
+        "runs": runs,
+        "worst_ratio_apart": apart,
+        "agreed": apart <= AGREEMENT,
+        "engine_host_rss": rss,
+        "goals": goal_lines,
+        "contenders": {
+            name: {
+                "label": labels[name],
+                "operations": {
+                    op: {
+                        "calls": len(samples.ms),
+                        "p50_ms": samples.p(50),
+                        "p95_ms": samples.p(95),
+                        **({"ops_per_s": samples.ops_per_s} if op == "concurrent" else {}),
+                        "ratio_to_asyncpg": 1.0 if name == "asyncpg" else ratio[name, op],
+                    }
+                    for op, samples in per_op.items()
+                },
+            }
+            for name, per_op in results.items()
+        },
+    }
+
+
 async def main_async(args: argparse.Namespace) -> int:
     plan = (
         Plan(args.rounds or 2, 15, 5, 150, args.max_runs or 2, 0.4)
@@ -1134,12 +1176,22 @@ async def main_async(args: argparse.Namespace) -> int:
         )
         print(f"Prisma Node client contender's own resident memory: {node_rss:.0f} MB")
         print(f"total time {time.perf_counter() - started:.0f} s")
+        if args.json is not None:
+            args.json.write_text(
+                json.dumps(
+                    _summary(results, labels, server, len(runs), agreed[0], rss, lines),
+                    indent=2,
+                )
+                + "\n"
+            )
         return 1 if args.check and not ok else 0
     finally:
         for contender in reversed(contenders):
             with contextlib.suppress(Exception):
                 await contender.close()
+            _progress(f"closed {contender.name}")
         await drop_database(admin, database_name(url))
+        _progress(f"dropped the scratch database {database_name(url)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1156,6 +1208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=10_000, help="rows seeded (default 10,000)")
     parser.add_argument("--seed", type=int, default=11, help="random seed for the ids picked")
     parser.add_argument("--check", action="store_true", help="exit 1 if a goal is not met")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
