@@ -406,42 +406,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     equivalents = _load_equivalents()
     tests_dir = ROOT / config["tests"]
 
+    width = max(len(_short(m)) for m in modules)
+
+    def row(name: str, killed: int, counted: int, equivalent: int, seconds: float) -> str:
+        percent = 100.0 * killed / counted if counted else 100.0
+        return (
+            f"{name:<{width}}  {killed:>7} / {counted:<5}  {percent:5.1f}%"
+            f"  {equivalent:>10}  {seconds:7.1f}"
+        )
+
+    # A stop (Ctrl-C, SIGTERM) still removes the scratch copy.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scratch = _scratch_copy()
     scores: list[Score] = []
     used: set[tuple[str, str, str, int]] = set()
+    print(f"{'module':<{width}}  {'killed':>7} / {'total':<5}  {'score':>6}  equivalent  seconds")
     try:
         _preload(scratch, config["modules"])
         for module in modules:
             print(f"mutating {module} ...", file=sys.stderr, flush=True)
-            scores.append(
-                score_module(
-                    module,
-                    scratch,
-                    config["operators"],
-                    equivalents,
-                    float(config["timeout_factor"]),
-                    tests_dir,
-                    used,
-                )
+            s = score_module(
+                module,
+                scratch,
+                config["operators"],
+                equivalents,
+                float(config["timeout_factor"]),
+                tests_dir,
+                used,
             )
+            scores.append(s)
+            print(row(_short(s.module), s.killed, s.counted, s.equivalent, s.seconds), flush=True)
     finally:
         os.chdir(ROOT)
         shutil.rmtree(scratch, ignore_errors=True)
 
-    width = max(len(_short(s.module)) for s in scores)
-    print(f"{'module':<{width}}  {'killed':>7} / {'total':<5}  {'score':>6}  equivalent  seconds")
-    for s in scores:
-        print(
-            f"{_short(s.module):<{width}}  {s.killed:>7} / {s.counted:<5}  {s.percent:5.1f}%"
-            f"  {s.equivalent:>10}  {s.seconds:7.1f}"
-        )
     killed = sum(s.killed for s in scores)
     counted = sum(s.counted for s in scores)
-    total_pct = 100.0 * killed / counted if counted else 100.0
-    print(
-        f"{'total':<{width}}  {killed:>7} / {counted:<5}  {total_pct:5.1f}%"
-        f"  {sum(s.equivalent for s in scores):>10}  {sum(s.seconds for s in scores):7.1f}"
-    )
+    equivalent = sum(s.equivalent for s in scores)
+    print(row("total", killed, counted, equivalent, sum(s.seconds for s in scores)))
     survivors = [m for s in scores for m in s.survivors]
     print(f"\nsurviving mutants: {len(survivors)}")
     for m in survivors:
