@@ -295,7 +295,7 @@ def test_a_flag_rule_carries_segments_and_season() -> None:
         ends_at=datetime(2027, 1, 1, tzinfo=UTC),
     )
     assert rule.target_groups == frozenset({"business", "premium"})
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidAirbarInput):
         flag_rule(
             key="video_chat",
             enabled=True,
@@ -328,7 +328,7 @@ def test_a_user_journey_stops_at_the_first_missing_step() -> None:
 
 @pytest.mark.parametrize("user_id", ["", "  "])
 def test_a_journey_needs_a_user(user_id: str) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidAirbarInput, match="user_id"):
         user_journey(user_id, [])
 
 
