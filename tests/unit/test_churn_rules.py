@@ -10,6 +10,10 @@ from decimal import Decimal
 import pytest
 
 from domainlayer.churn.rules import (
+    ALERTING_LEVELS,
+    LOGIN_WINDOW,
+    NOT_PURCHASED,
+    RETURNED,
     InvalidProbabilityError,
     MetricsAccumulator,
     Retention,
@@ -264,3 +268,68 @@ def test_the_accumulator_refuses_naive_times_and_negative_tickets() -> None:
         MetricsAccumulator(customer_since=datetime(2026, 1, 1), now=METRICS_NOW)
     with pytest.raises(InvalidInputError):
         MetricsAccumulator(customer_since=_days_ago(1), now=METRICS_NOW).result(support_tickets=-1)
+
+
+def _metrics(orders: list[_Order], events: list[_Event] | None = None) -> object:
+    return behaviour_metrics(
+        orders=orders,
+        events=events or [],
+        support_tickets=0,
+        customer_since=_days_ago(400),
+        now=METRICS_NOW,
+    )
+
+
+def test_last_order_is_the_latest_purchase_in_any_order_of_arrival() -> None:
+    orders = [
+        _Order("DELIVERED", Decimal(10), _days_ago(30)),
+        _Order("SHIPPED", Decimal(10), _days_ago(3)),
+        _Order("DELIVERED", Decimal(10), _days_ago(60)),
+    ]
+    assert _metrics(orders).lastOrderAt == _days_ago(3)  # type: ignore[attr-defined]
+    assert _metrics(orders[::-1]).lastOrderAt == _days_ago(3)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("discount", "rate"), [("0.50", 1.0), ("0.01", 1.0), ("0", 0.0), ("1", 1.0), ("25", 1.0)]
+)
+def test_any_discount_above_zero_counts_as_used(discount: str, rate: float) -> None:
+    m = _metrics([_Order("DELIVERED", Decimal(10), _days_ago(1), Decimal(discount))])
+    assert m.discountUsageRate == rate  # type: ignore[attr-defined]
+
+
+def test_logins_count_from_30_days_ago_up_to_now_not_after() -> None:
+    events = [
+        _Event("login", METRICS_NOW + timedelta(seconds=1)),  # after now: not counted
+        _Event("login", METRICS_NOW),
+        _Event("login", METRICS_NOW - timedelta(days=30)),
+        _Event("login", METRICS_NOW - timedelta(days=30, seconds=1)),
+    ]
+    m = _metrics([], events)
+    assert m.loginFrequency == 2.0  # type: ignore[attr-defined]
+    assert m.lastLoginAt == METRICS_NOW + timedelta(seconds=1)  # type: ignore[attr-defined]
+    assert timedelta(days=30) == LOGIN_WINDOW
+
+
+def test_last_activity_is_the_latest_event_or_purchase() -> None:
+    m = _metrics(
+        [_Order("DELIVERED", Decimal(5), _days_ago(1))],
+        [_Event("email_open", _days_ago(4)), _Event("login", _days_ago(2))],
+    )
+    assert m.lastActivityAt == _days_ago(1)  # type: ignore[attr-defined]
+    only_events = _metrics([], [_Event("login", _days_ago(2)), _Event("page_view", _days_ago(5))])
+    assert only_events.lastActivityAt == _days_ago(2)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("since", "days"), [(10.9, 10), (0.5, 0), (-3, 0), (365, 365)])
+def test_account_age_is_whole_days_and_never_negative(since: float, days: int) -> None:
+    m = behaviour_metrics(
+        orders=[], events=[], support_tickets=0, customer_since=_days_ago(since), now=METRICS_NOW
+    )
+    assert m.accountAgeDays == days
+
+
+def test_the_status_sets_are_the_documented_ones() -> None:
+    assert frozenset({"CANCELLED", "REFUNDED"}) == NOT_PURCHASED
+    assert frozenset({"RETURNED", "REFUNDED"}) == RETURNED
+    assert frozenset({RiskLevel.HIGH, RiskLevel.CRITICAL}) == ALERTING_LEVELS

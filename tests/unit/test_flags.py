@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -14,6 +15,8 @@ from domainlayer.errors import InvalidInputError
 from domainlayer.flags import FlagRule, bucket, choose_variant, is_enabled, parse_variants
 
 SUBJECTS = [f"user-{n}" for n in range(100_000)]
+#: Variant shares are checked on a smaller sample (each call parses its variants).
+VARIANT_SUBJECTS = SUBJECTS[:40_000]
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 T1 = datetime(2027, 1, 1, tzinfo=UTC)
 
@@ -47,7 +50,8 @@ def test_bucket_is_the_same_in_another_process_with_another_hash_seed() -> None:
             check=True,
             capture_output=True,
             text=True,
-            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            # the same import path as this process, so both run the same code
+            env={"PYTHONHASHSEED": seed, "PATH": "", "PYTHONPATH": os.pathsep.join(sys.path)},
         ).stdout
         assert out.strip() == str(here)
 
@@ -135,7 +139,7 @@ def test_is_enabled_checks_switches_windows_and_targeting(
 def test_is_enabled_refuses_missing_context(
     overrides: dict[str, object], kwargs: dict[str, object]
 ) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"environment|window|timezone-aware"):
         is_enabled(rule(**overrides), "user-7", **kwargs)  # type: ignore[arg-type]
 
 
@@ -151,13 +155,13 @@ def test_is_enabled_refuses_missing_context(
     ],
 )
 def test_bad_flags_are_refused(overrides: dict[str, object]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"percentage|key|window"):
         rule(**overrides)
 
 
 @pytest.mark.parametrize("subject", ["", None, 42])
 def test_bad_subjects_are_refused(subject: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError, match="subject_id must be a non-empty string"):
         bucket("flag", subject)  # type: ignore[arg-type]
 
 
@@ -172,10 +176,10 @@ def test_bad_subjects_are_refused(subject: object) -> None:
 )
 def test_variant_shares_are_within_one_point_of_their_weights(weights: dict[str, float]) -> None:
     variants = [{"id": k, "weight": w} for k, w in weights.items()]
-    counts = Counter(choose_variant("search_ranking", s, variants) for s in SUBJECTS)
+    counts = Counter(choose_variant("search_ranking", s, variants) for s in VARIANT_SUBJECTS)
     total = sum(weights.values())
     for variant_id, weight in weights.items():
-        share = counts[variant_id] / len(SUBJECTS) * 100
+        share = counts[variant_id] / len(VARIANT_SUBJECTS) * 100
         assert abs(share - weight / total * 100) <= 1, (variant_id, share)
 
 
@@ -206,7 +210,104 @@ def test_variant_is_deterministic_and_zero_weight_is_never_chosen() -> None:
     ],
 )
 def test_bad_variants_are_refused(variants: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError, match="variant"):
         choose_variant("exp", "user-1", variants)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError):
         parse_variants(variants)
+
+
+# Golden vectors: an assignment never changes from one release to the next ----------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "buckets"),
+    [
+        ("enhanced_kyc", [85, 60, 18, 48, 5, 51]),
+        ("video_chat", [53, 92, 17, 74, 70, 53]),
+        ("ml_price_prediction", [13, 45, 0, 86, 99, 18]),
+        ("NEW_LEAD_SCORING", [76, 24, 24, 54, 0, 73]),
+    ],
+)
+def test_bucket_golden_vectors(flag: str, buckets: list[int]) -> None:
+    assert [bucket(flag, f"user-{n}") for n in range(6)] == buckets
+
+
+@pytest.mark.parametrize(
+    ("flag", "variants", "assigned"),
+    [
+        (
+            "search_ranking",
+            [{"id": "control", "weight": 50}, {"id": "a", "weight": 30}, {"id": "b", "weight": 20}],
+            "b control control a control control a control control b control a",
+        ),
+        (
+            "ml_price_prediction",
+            [{"id": "control", "weight": 1}, {"id": "treatment", "weight": 3}],
+            "control treatment treatment treatment treatment control treatment treatment "
+            "treatment control treatment treatment",
+        ),
+    ],
+)
+def test_choose_variant_golden_vectors(
+    flag: str, variants: list[dict[str, object]], assigned: str
+) -> None:
+    assert [choose_variant(flag, f"user-{n}", variants) for n in range(12)] == assigned.split()
+    typed = parse_variants(variants)
+    assert [choose_variant(flag, f"user-{n}", typed) for n in range(12)] == assigned.split()
+
+
+@pytest.mark.parametrize(
+    ("subject", "subject_bucket"), [("user-6", 0), ("user-57", 37), ("user-105", 99)]
+)
+def test_a_subject_is_on_exactly_above_its_bucket(subject: str, subject_bucket: int) -> None:
+    assert bucket("smart_matching", subject) == subject_bucket
+    assert is_enabled(rule(rollout_percentage=subject_bucket), subject) is False
+    assert is_enabled(rule(rollout_percentage=subject_bucket + 1), subject) is True
+
+
+def test_key_and_subject_are_length_prefixed_so_they_never_collide() -> None:
+    assert bucket("ab", "c") != bucket("a", "bc") or choose_variant(
+        "ab", "c", [{"id": "x", "weight": 1}, {"id": "y", "weight": 1}]
+    ) != choose_variant("a", "bc", [{"id": "x", "weight": 1}, {"id": "y", "weight": 1}])
+    with pytest.raises(InvalidInputError, match="flag_key"):
+        bucket("", "user-1")
+
+
+@pytest.mark.parametrize("percentage", [0, 100])
+def test_rollout_limits_are_accepted(percentage: int) -> None:
+    assert rule(rollout_percentage=percentage).rollout_percentage == percentage
+
+
+def test_a_window_that_ends_when_it_starts_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="ends before it starts"):
+        rule(starts_at=T0, ends_at=T0)
+
+
+def test_target_groups_given_as_a_list_become_a_frozenset() -> None:
+    flag = rule(target_groups=["premium", "business"])
+    assert flag.target_groups == frozenset({"premium", "business"})
+
+
+@pytest.mark.parametrize(
+    ("variants", "message"),
+    [
+        ([{"id": "a", "weight": -0.5}, {"id": "b", "weight": 2}], "weight -0.5"),
+        ([{"id": "a", "weight": float("inf")}], "weight inf"),
+        ([{"id": "a", "weight": True}], "numeric weight"),
+        ([{"id": "a", "weight": 0}, {"id": "b", "weight": 0}], "sum to zero"),
+        ([{"id": "", "weight": 1}], "non-empty string id"),
+    ],
+)
+def test_negative_infinite_and_zero_total_weights_are_refused(
+    variants: list[dict[str, object]], message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        choose_variant("exp", "user-1", variants)
+
+
+def test_a_zero_weight_variant_first_or_last_is_never_chosen() -> None:
+    for variants in (
+        [{"id": "off", "weight": 0}, {"id": "on", "weight": 1}],
+        [{"id": "on", "weight": 1}, {"id": "off", "weight": 0}],
+    ):
+        assert {choose_variant("exp", s, variants) for s in SUBJECTS[:500]} == {"on"}

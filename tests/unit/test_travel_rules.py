@@ -104,7 +104,7 @@ def test_a_flag_row_becomes_a_rule_with_window_and_audience() -> None:
     [[], [{"id": "a", "weight": -1}], [{"id": "a", "weight": 1}, {"id": "a", "weight": 1}]],
 )
 def test_bad_variants(variants: list[dict[str, object]]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError, match="variant"):
         variants_of(variants)
 
 
