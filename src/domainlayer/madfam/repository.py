@@ -346,6 +346,12 @@ WITH expired AS (
 SELECT * FROM claimed ORDER BY "createdAt", id
 """
 
+_CLAIMABLE = """
+SELECT count(*)::int AS n FROM madfam."EmailQueue"
+WHERE attempts < $1 AND (status = 'pending' OR (status = 'sending'
+  AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))))
+"""
+
 # Only the worker holding the email (its claim) may finish it.
 _MARK_SENT = """
 UPDATE madfam."EmailQueue"
@@ -516,6 +522,12 @@ class EmailQueueRepository:
         if not row:
             raise InfrastructureError("the email was not queued")
         return str(row["id"])
+
+    async def claimable(self) -> int:
+        """Emails a claim could take now: pending, or whose lease ran out (attempts left)."""
+        with translating_errors():
+            row = await self._client.query_first(_CLAIMABLE, self._max_attempts)
+        return int(row["n"]) if row else 0
 
     async def claim(self, batch_size: int = 10) -> list[ClaimedEmail]:
         """Take up to ``batch_size`` emails (pending, or whose lease ran out) for this worker."""
