@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from .errors import InfrastructureError, InvalidInputError
-from .repository import RawSql
+
+if TYPE_CHECKING:  # the jobs' --help must not import the generated client
+    from .repository import RawSql
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -46,8 +48,13 @@ MAX_BATCH_SIZE: Final = 100_000
 #: Called after every batch with the plan's label and the rows handled so far.
 Progress = Callable[[str, int], None]
 
-KeyType = Literal["timestamp", "timestamptz", "text"]
-_START: Final[dict[str, str]] = {"timestamp": "-infinity", "timestamptz": "-infinity", "text": ""}
+KeyType = Literal["timestamp", "timestamptz", "text", "bigint"]
+_START: Final[dict[str, str]] = {
+    "timestamp": "-infinity",
+    "timestamptz": "-infinity",
+    "text": "",
+    "bigint": str(-(2**63)),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,8 @@ class BatchPlan:
     key_type: KeyType
     effects: tuple[tuple[str, str, str, str], ...]
     previews: tuple[tuple[str, str, str, str], ...]
+    #: The type of ``id`` (text for cuids, bigint for serials).
+    id_type: Literal["text", "bigint"] = "text"
 
 
 def check_batch_size(batch_size: object) -> int:
@@ -114,12 +123,12 @@ def _statement(plan: BatchPlan, n_args: int) -> str:
 WITH batch AS MATERIALIZED (
     SELECT id, {plan.key} AS k FROM {plan.table}
     WHERE ({plan.where})
-      AND ({plan.key}, id) > ({after}::text::{plan.key_type}, {last_id}::text)
+      AND ({plan.key}, id) > ({after}::text::{plan.key_type}, {last_id}::text::{plan.id_type})
     ORDER BY {plan.key}, id
     LIMIT {limit}::text::int
     FOR UPDATE SKIP LOCKED
 ), last AS (
-    SELECT k::text AS k, id FROM batch ORDER BY batch.k DESC, id DESC LIMIT 1
+    SELECT k::text AS k, id::text AS id FROM batch ORDER BY batch.k DESC, batch.id DESC LIMIT 1
 ),
 {effects}
 SELECT (SELECT count(*) FROM batch) AS seen, (SELECT k FROM last) AS last_k,
@@ -141,7 +150,7 @@ async def run_in_batches(
     """
     statement = _statement(plan, len(args))
     totals = {name: 0 for name, *_ in plan.effects}
-    after, last_id = _START[plan.key_type], ""
+    after, last_id = _START[plan.key_type], _START[plan.id_type]
     batches = 0
     handled = 0
     while True:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from prisma import Json, Prisma, enums
 from prisma.models import Alert, ChurnPrediction, Customer, SupportTicket
@@ -74,7 +74,9 @@ class RetentionReport:
         )
 
 
-def _retention_plan(table: str, where: str, key: str) -> BatchPlan:
+def _retention_plan(
+    table: str, where: str, key: str, id_type: Literal["text", "bigint"] = "text"
+) -> BatchPlan:
     return BatchPlan(
         label=table,
         table=table,
@@ -90,6 +92,7 @@ def _retention_plan(table: str, where: str, key: str) -> BatchPlan:
             ),
         ),
         previews=(("deleted", table, "would delete", "SELECT count(*) FROM candidates"),),
+        id_type=id_type,
     )
 
 
@@ -118,7 +121,10 @@ _RETENTION_PLANS: Final[tuple[tuple[str, BatchPlan], ...]] = (
     (
         "system_metrics",
         _retention_plan(
-            'churn."SystemMetrics"', '"recordedAt" < $1::text::timestamptz', '"recordedAt"'
+            'churn."SystemMetrics"',
+            '"recordedAt" < $1::text::timestamptz',
+            '"recordedAt"',
+            "bigint",
         ),
     ),
 )

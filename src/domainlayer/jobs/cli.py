@@ -36,17 +36,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 
 from domainlayer.batching import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, TableCount
-from domainlayer.churn.repository import ChurnRepository
-from domainlayer.churn.rules import Retention
-from domainlayer.client import connect_client
-from domainlayer.coach.repository import MaintenanceRepository
 from domainlayer.database import resolve_database_url
 from domainlayer.errors import DomainError, InvalidInputError
-from domainlayer.madfam.repository import (
-    DEFAULT_EMAIL_LEASE,
-    MAX_EMAIL_ATTEMPTS,
-    EmailQueueRepository,
-)
 from domainlayer.pool import connect_pool
 from domainlayer.settings import Settings
 
@@ -106,7 +97,13 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# The repositories (and with them the generated client, slow to import) are imported when
+# a job runs, so that `--help` and usage errors answer at once.
+
+
 async def _coach(ctx: Context, method: str) -> Outcome:
+    from domainlayer.coach.repository import MaintenanceRepository
+
     repo = MaintenanceRepository(ctx.client, pool=ctx.pool)
     result = await getattr(repo, method)(
         ctx.args.now,
@@ -137,6 +134,9 @@ async def _archive(ctx: Context) -> Outcome:
 
 
 async def _retention(ctx: Context) -> Outcome:
+    from domainlayer.churn.repository import ChurnRepository
+    from domainlayer.churn.rules import Retention
+
     a = ctx.args
     policy = Retention(
         customer_events=timedelta(days=a.customer_events_days),
@@ -191,6 +191,10 @@ JOBS: Final[dict[str, JobSpec]] = {
 }
 
 WORKER: Final = "madfam-email-worker"
+#: EmailQueueRepository's defaults (a test checks they agree), kept here so that --help
+#: does not import the generated client.
+DEFAULT_LEASE_SECONDS: Final = 300
+DEFAULT_MAX_ATTEMPTS: Final = 3
 QUEUE_TABLE: Final = 'madfam."EmailQueue"'
 
 
@@ -330,15 +334,15 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--lease-seconds",
         type=_whole(1, 86_400),
-        default=int(DEFAULT_EMAIL_LEASE.total_seconds()),
+        default=DEFAULT_LEASE_SECONDS,
         help="how long a claim lasts before another worker may take the email (default "
-        f"{int(DEFAULT_EMAIL_LEASE.total_seconds())})",
+        f"{DEFAULT_LEASE_SECONDS})",
     )
     worker.add_argument(
         "--max-attempts",
         type=_whole(1, 1000),
-        default=MAX_EMAIL_ATTEMPTS,
-        help=f"sends tried before an email stays failed (default {MAX_EMAIL_ATTEMPTS})",
+        default=DEFAULT_MAX_ATTEMPTS,
+        help=f"sends tried before an email stays failed (default {DEFAULT_MAX_ATTEMPTS})",
     )
     worker.add_argument(
         "--poll-interval",
@@ -470,8 +474,11 @@ def _print_worker(
 async def _batch_job(
     spec: JobSpec, args: argparse.Namespace, url: str, out: TextIO, err: TextIO
 ) -> int:
+    from domainlayer.client import connect_client
+
     target = describe_target(url)
     progress = _Progress(err) if (args.progress or err.isatty()) and not args.quiet else None
+
     pool = await connect_pool(url, size=2)
     client = None
     try:
@@ -495,6 +502,9 @@ async def _batch_job(
 
 
 async def _worker(args: argparse.Namespace, url: str, out: TextIO, err: TextIO) -> int:
+    from domainlayer.client import connect_client
+    from domainlayer.madfam.repository import EmailQueueRepository
+
     target = describe_target(url)
     transport = transport_for(args.transport, args.sender)
     client = await connect_client(url)

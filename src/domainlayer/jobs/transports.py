@@ -15,11 +15,13 @@ import smtplib
 import tempfile
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
 from domainlayer.errors import InvalidInputError
-from domainlayer.madfam.repository import ClaimedEmail
+
+if TYPE_CHECKING:
+    from domainlayer.madfam.repository import ClaimedEmail
 
 __all__ = ["FolderTransport", "SmtpTransport", "Transport", "render", "transport_for"]
 

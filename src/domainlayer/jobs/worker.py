@@ -13,11 +13,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from domainlayer.errors import DatabaseUnavailableError, NotFoundError
-from domainlayer.madfam.repository import ClaimedEmail, EmailQueueRepository
 
-from .transports import Transport
+if TYPE_CHECKING:
+    from domainlayer.madfam.repository import ClaimedEmail, EmailQueueRepository
+
+    from .transports import Transport
 
 __all__ = ["Worker", "WorkerStats"]
 
