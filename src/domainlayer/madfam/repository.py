@@ -442,7 +442,7 @@ def _whole(value: object, name: str, low: int, high: int) -> int:
 
 
 def _ids(values: object, name: str) -> list[str]:
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise InvalidInputError(f"{name} must be a list of email ids")
     ids = [_text(v, f"{name}[{i}]") for i, v in enumerate(values)]
     if len(ids) > 10_000:
