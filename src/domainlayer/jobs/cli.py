@@ -474,8 +474,6 @@ def _print_worker(
 async def _batch_job(
     spec: JobSpec, args: argparse.Namespace, url: str, out: TextIO, err: TextIO
 ) -> int:
-    from domainlayer.client import connect_client
-
     target = describe_target(url)
     progress = _Progress(err) if (args.progress or err.isatty()) and not args.quiet else None
 
@@ -486,6 +484,9 @@ async def _batch_job(
             pool.acquire() as lock_connection,
             job_lock(lock_connection, spec.name, wait=args.wait),
         ):
+            # Imported under the lock: a second run answers "already running" at once.
+            from domainlayer.client import connect_client
+
             client = await connect_client(url)
             started = time.perf_counter()
             outcome = await spec.run(Context(args, client, pool, progress))
