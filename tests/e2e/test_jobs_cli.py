@@ -22,6 +22,12 @@ from domainlayer.jobs.lock import lock_key
 from domainlayer.settings import PROJECT_ROOT
 from tests.support.processes import run
 
+
+def _sent_files(folder: Path) -> list[str]:
+    """The email ids a folder transport has written (one ``<id>.eml`` each)."""
+    return [p.stem for p in folder.glob("*.eml")]
+
+
 JOBS = [sys.executable, "-m", "domainlayer.jobs"]
 LATE = ["--now", "2026-12-28T12:00Z", "--allow-clock-skew"]
 
@@ -136,7 +142,7 @@ async def test_sigterm_drains_the_worker(
 
         async def sending() -> bool:
             assert worker.poll() is None, worker.communicate()
-            return len(list(tmp_path.glob("*.eml"))) >= 3
+            return len(_sent_files(tmp_path)) >= 3
 
         await _until(sending)
         worker.send_signal(signal.SIGTERM)
@@ -147,7 +153,7 @@ async def test_sigterm_drains_the_worker(
     assert worker.returncode == 0, err
     rows = await db.fetch('SELECT id, status, attempts, "claimedBy" FROM madfam."EmailQueue"')
     sent = {r["id"] for r in rows if r["status"] == "sent"}
-    assert sent == {p.stem for p in tmp_path.glob("*.eml")}
+    assert sent == set(_sent_files(tmp_path))
     assert 3 <= len(sent) < 30
     assert {r["status"] for r in rows} == {"sent", "pending"}  # nothing left `sending`
     assert {r["attempts"] for r in rows if r["status"] == "pending"} == {0}
@@ -214,4 +220,4 @@ async def test_a_killed_workers_emails_are_sent_by_the_next_worker_after_the_lea
     }
     assert {rows[i] for i in held} == {2}  # the killed worker's attempt, once, and the send
     assert {rows[i] for i in rows if i not in held} == {1}
-    assert sorted(p.stem for p in tmp_path.glob("*.eml")) == sorted(rows)
+    assert sorted(_sent_files(tmp_path)) == sorted(rows)

@@ -442,7 +442,7 @@ async def test_checked_now_accepts_a_day_of_skew_and_refuses_more(client: Prisma
     with pytest.raises(InvalidInputError, match="behind the database clock"):
         await checked_now(sql, server - MAX_CLOCK_SKEW - timedelta(minutes=1))
     with pytest.raises(InvalidInputError, match="timezone-aware"):
-        await checked_now(sql, datetime(2026, 1, 1))  # noqa: DTZ001
+        await checked_now(sql, datetime(2026, 1, 1))
     with pytest.raises(InvalidInputError, match="must be a datetime"):
         await checked_now(sql, "2026-01-01")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="ahead of"):

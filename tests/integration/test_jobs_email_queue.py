@@ -31,6 +31,15 @@ from domainlayer.madfam.repository import (
 )
 
 
+def _sent_files(folder: Path) -> list[str]:
+    """The email ids a folder transport has written (one ``<id>.eml`` each)."""
+    return [p.stem for p in folder.glob("*.eml")]
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
 async def _queue(queue: EmailQueueRepository, n: int) -> list[str]:
     return [
         await queue.enqueue(
@@ -97,7 +106,7 @@ async def test_an_expired_lease_on_the_last_attempt_fails_the_email(
     dead = EmailQueueRepository(
         client, max_attempts=1, lease=timedelta(seconds=1), worker_id="dead"
     )
-    (email_id,) = await _queue(dead, 1)
+    await _queue(dead, 1)
     (held,) = await dead.claim()
     assert held.attempts == 1
     other = EmailQueueRepository(client, max_attempts=1, worker_id="other")
@@ -121,7 +130,8 @@ async def test_renewing_a_lease_keeps_the_email(client: Prisma, db: asyncpg.Conn
     held = await worker.claim()
     before = await db.fetchval('SELECT max("leaseExpiresAt") FROM madfam."EmailQueue"')
     await db.execute(
-        'UPDATE madfam."EmailQueue" SET "leaseExpiresAt" = "leaseExpiresAt" - interval \'20 seconds\''
+        'UPDATE madfam."EmailQueue" '
+        'SET "leaseExpiresAt" = "leaseExpiresAt" - interval \'20 seconds\''
     )
     assert await worker.renew([e.id for e in held]) == 2
     after = await db.fetchval('SELECT min("leaseExpiresAt") FROM madfam."EmailQueue"')
@@ -226,8 +236,8 @@ async def test_repository_bad_construction_is_refused(client: Prisma) -> None:
 
 
 async def test_the_cli_defaults_match_the_repository() -> None:
-    assert cli.DEFAULT_LEASE_SECONDS == DEFAULT_EMAIL_LEASE.total_seconds()
-    assert cli.DEFAULT_MAX_ATTEMPTS == MAX_EMAIL_ATTEMPTS
+    assert DEFAULT_EMAIL_LEASE.total_seconds() == cli.DEFAULT_LEASE_SECONDS
+    assert MAX_EMAIL_ATTEMPTS == cli.DEFAULT_MAX_ATTEMPTS
 
 
 # The worker --------------------------------------------------------------------------------
@@ -254,9 +264,9 @@ async def test_the_worker_sends_each_email_once_and_retries_failures(
     worker = Worker(queue, FlakyFolder(tmp_path, "MADFAM <no-reply@madfam.io>"), once=True)
     stats = await worker.run()
     assert (stats.sent, stats.retried, stats.failed, stats.released) == (7, 1, 1, 0)
-    files = sorted(p.stem for p in tmp_path.glob("*.eml"))
+    files = sorted(_sent_files(tmp_path))
     assert files == sorted(ids)
-    message = email.message_from_bytes((tmp_path / f"{ids[3]}.eml").read_bytes())
+    message = email.message_from_bytes(_read(tmp_path / f"{ids[3]}.eml"))
     assert message["To"] == "u3@example.com" and message["X-Template"] == "follow_up"
     assert json.loads(message.get_payload().split(":\n", 1)[1]) == {"i": 3}  # type: ignore[union-attr]
     rows = {r["id"]: r for r in await _rows(db)}
@@ -287,7 +297,7 @@ async def test_workers_side_by_side_never_send_an_email_twice(
     finally:
         for c in clients:
             await c.disconnect()
-    sent = [p.stem for folder in folders for p in folder.glob("*.eml")]
+    sent = [name for folder in folders for name in _sent_files(folder)]
     assert len(sent) == len(set(sent)) == 60 == sum(s.sent for s in stats)
     assert (
         await db.fetchval(
@@ -305,7 +315,7 @@ async def test_stopping_the_worker_finishes_the_email_in_hand_and_releases_the_r
     worker = Worker(queue, FolderTransport(tmp_path, "x@madfam.io"), batch_size=10, send_delay=0.05)
     running = asyncio.create_task(worker.run())
     deadline = asyncio.get_running_loop().time() + 60
-    while len(list(tmp_path.glob("*.eml"))) < 2:
+    while len(_sent_files(tmp_path)) < 2:
         assert asyncio.get_running_loop().time() < deadline and not running.done()
         await asyncio.sleep(0.01)
     worker.stop()
@@ -313,8 +323,6 @@ async def test_stopping_the_worker_finishes_the_email_in_hand_and_releases_the_r
     assert stats.sent >= 2 and stats.sent + stats.released == 10
     rows = await _rows(db)
     assert {r["status"] for r in rows} <= {"sent", "pending"}
-    assert (
-        sum(r["status"] == "sent" for r in rows) == stats.sent == len(list(tmp_path.glob("*.eml")))
-    )
+    assert sum(r["status"] == "sent" for r in rows) == stats.sent == len(_sent_files(tmp_path))
     assert {r["attempts"] for r in rows if r["status"] == "pending"} <= {0}
     assert all(r["claimedBy"] is None for r in rows)
