@@ -515,3 +515,23 @@ async def test_usage_errors_exit_2() -> None:
     assert await cli.run(["no-such-job"], err=io.StringIO()) == 2
     assert await cli.run(["churn-retention", "--now", "yesterday"], err=io.StringIO()) == 2
     assert await cli.run(["madfam-email-worker"], err=io.StringIO()) == 2  # --transport required
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    [
+        "domainlayer.clock",
+        "domainlayer.batching",
+        "domainlayer.jobs",
+        "domainlayer.jobs.cli",
+        "domainlayer.jobs.lock",
+        "domainlayer.jobs.transports",
+        "domainlayer.jobs.worker",
+    ],
+)
+def test_every_name_in_all_exists(module_name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        assert hasattr(module, name) and not name.startswith("_"), name
