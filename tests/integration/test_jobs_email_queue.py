@@ -326,3 +326,70 @@ async def test_stopping_the_worker_finishes_the_email_in_hand_and_releases_the_r
     assert sum(r["status"] == "sent" for r in rows) == stats.sent == len(_sent_files(tmp_path))
     assert {r["attempts"] for r in rows if r["status"] == "pending"} <= {0}
     assert all(r["claimedBy"] is None for r in rows)
+
+
+class _SmtpServer:
+    """A minimal SMTP server on localhost (EHLO, MAIL, RCPT, DATA, QUIT) that keeps what it
+    receives, to check the SMTP transport speaks the protocol."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sender, recipients = "", []
+        writer.write(b"220 test ESMTP\r\n")
+        while line := await reader.readline():
+            command = line.decode().strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                writer.write(b"250 test\r\n")
+            elif verb == "MAIL":
+                sender, recipients = command.split(":", 1)[1].strip(" <>"), []
+                writer.write(b"250 OK\r\n")
+            elif verb == "RCPT":
+                recipients.append(command.split(":", 1)[1].strip(" <>"))
+                writer.write(b"250 OK\r\n")
+            elif verb == "DATA":
+                writer.write(b"354 go ahead\r\n")
+                await writer.drain()
+                data = await reader.readuntil(b"\r\n.\r\n")
+                self.messages.append((sender, recipients, data[:-5]))
+                writer.write(b"250 queued\r\n")
+            elif verb == "QUIT":
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 OK\r\n")
+            await writer.drain()
+        writer.close()
+
+
+async def test_the_smtp_transport_delivers_through_a_real_smtp_conversation(
+    client: Prisma, db: asyncpg.Connection
+) -> None:
+    from domainlayer.jobs.transports import transport_for
+
+    server = _SmtpServer()
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        queue = EmailQueueRepository(client, worker_id="smtp")
+        ids = await _queue(queue, 2)
+        secret = transport_for("smtps://user:s3cret@mail.example.com", "a@madfam.io")
+        assert secret.describe() == "smtps mail.example.com:465"  # never the password
+        transport = transport_for(f"smtp://127.0.0.1:{port}", "MADFAM <a@madfam.io>")
+        stats = await Worker(queue, transport, once=True).run()
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert stats.sent == 2
+    assert [(s, r) for s, r, _ in server.messages] == [
+        ("a@madfam.io", ["u0@example.com"]),
+        ("a@madfam.io", ["u1@example.com"]),
+    ]
+    first = email.message_from_bytes(server.messages[0][2])
+    assert first["X-Email-Id"] == ids[0] and first["Subject"] == "s0"
+    assert (
+        await db.fetchval("SELECT count(*) FROM madfam.\"EmailQueue\" WHERE status = 'sent'") == 2
+    )
