@@ -4,7 +4,9 @@ Creating a lead writes the Lead, its `lead.created` activity, an AnalyticsEvent 
 welcome EmailQueue row in one transaction: all four or none. Email workers claim pending
 rows with `FOR UPDATE SKIP LOCKED` in one statement (the client cannot express row locks),
 which marks them `sending`: two workers never hold the same email. A failed send goes back
-to `pending` until it has had `max_attempts`, then stays `failed`.
+to `pending` until it has had `max_attempts`, then stays `failed`. A claim is a lease
+(`claimedBy`, `leaseExpiresAt`): if its worker stops, the email is claimable again once the
+lease has run out on the database's clock.
 """
 
 from __future__ import annotations
