@@ -535,3 +535,32 @@ def test_every_name_in_all_exists(module_name: str) -> None:
     module = importlib.import_module(module_name)
     for name in module.__all__:
         assert hasattr(module, name) and not name.startswith("_"), name
+
+
+async def test_progress_is_reported_per_table_on_stderr(
+    seeded_database_url: str, seeded: asyncpg.Connection
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = await cli.run(
+        [
+            "churn-retention",
+            "--database-url",
+            seeded_database_url,
+            "--progress",
+            "--batch-size",
+            "100",
+            *_at(LATE),
+        ],
+        out=out,
+        err=err,
+    )
+    assert code == 0
+    final = [line.rsplit("\r", 1)[-1] for line in err.getvalue().splitlines()]
+    rows = {line.split()[0]: line.split()[1] for line in final if " rows " in line}
+    # rows examined per table (the batches' candidates), ending at what was deleted
+    assert rows == {
+        'churn."CustomerEvent"': "2,188",
+        'churn."ChurnPrediction"': "400",
+        'churn."Alert"': "15",
+        'churn."SystemMetrics"': "140",
+    }

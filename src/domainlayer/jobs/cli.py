@@ -379,27 +379,33 @@ def _target_line(target: dict[str, Any]) -> str:
 
 
 class _Progress:
-    """A line per table on stderr, redrawn at most 5 times a second."""
+    """A line per table on stderr, redrawn at most 5 times a second (and once at the end)."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._started = time.perf_counter()
         self._drawn = 0.0
         self._label: str | None = None
+        self._done = 0
 
     def __call__(self, label: str, done: int) -> None:
         moment = time.perf_counter()
         if label != self._label:
             self.close()
-            self._label, self._started = label, moment
+            self._label, self._started, self._drawn = label, moment, 0.0
+        self._done = done
         if moment - self._drawn >= 0.2:
-            self._drawn = moment
-            rate = done / max(moment - self._started, 1e-9)
-            self._stream.write(f"\r{label:<28} {done:>12,} rows  {rate:>10,.0f}/s")
-            self._stream.flush()
+            self._draw(moment)
+
+    def _draw(self, moment: float) -> None:
+        self._drawn = moment
+        rate = self._done / max(moment - self._started, 1e-9)
+        self._stream.write(f"\r{self._label:<28} {self._done:>12,} rows  {rate:>10,.0f}/s")
+        self._stream.flush()
 
     def close(self) -> None:
         if self._label is not None:
+            self._draw(time.perf_counter())
             self._stream.write("\n")
             self._stream.flush()
             self._label = None
