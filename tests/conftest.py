@@ -132,3 +132,53 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture(scope="session")
 def project_root() -> Iterator[Path]:
     yield PROJECT_ROOT
+
+
+# Seeded databases (added for the scheduled-jobs tests) -----------------------------------
+
+SEEDED_PRODUCTS = ("churn", "coach", "madfam")
+
+
+def _seed_code_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_ROOT / "src" / "seed").rglob("*.py")):
+        digest.update(path.read_bytes())
+    for path in sorted((PROJECT_ROOT / "seeds").rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+@pytest.fixture(scope="session")
+async def seeded_template(admin_url: str, template_database: str) -> str:
+    """A migrated database holding ``python -m seed --domain churn coach madfam`` (seed 1,
+    now 2026-01-01T00:00Z), built once and copied by :func:`seeded_database_url`."""
+    from seed.options import SeedOptions
+    from seed.runner import seed_database
+
+    name = f"domainlayer_seeded_{_migrations_hash()[:8]}_{_seed_code_hash()}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    finally:
+        await conn.close()
+    if not exists:
+        building = f"{name}_building_{os.getpid()}"
+        url = await create_isolated_database(admin_url, template=template_database, name=building)
+        await seed_database(url, SeedOptions(domains=SEEDED_PRODUCTS))
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        finally:
+            await conn.close()
+    return name
+
+
+@pytest.fixture
+async def seeded_database_url(admin_url: str, seeded_template: str) -> AsyncIterator[str]:
+    """A database of its own holding the deterministic seed of churn, coach and madfam."""
+    url = await create_isolated_database(admin_url, template=seeded_template)
+    try:
+        yield url
+    finally:
+        await drop_database(admin_url, database_name(url))

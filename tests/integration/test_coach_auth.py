@@ -160,7 +160,7 @@ async def test_maintenance_cleans_up_and_archives_in_one_run(
                 "status": "completed",
             }
         )
-    report = await MaintenanceRepository(client).run(NOW)
+    report = await MaintenanceRepository(client).run(NOW, allow_clock_skew=True)  # fixed NOW
     assert (report.expired_sessions_deleted, report.used_codes_deleted) == (1, 1)
     assert report.coaching_sessions_archived == 1
     assert await db.fetchval('SELECT count(*) FROM coach."AuthCode"') == 1

@@ -8,15 +8,25 @@ concurrent predictions for one customer see each other's level and alert once.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Final
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Final, Literal
 
 from prisma import Json, Prisma, enums
 from prisma.models import Alert, ChurnPrediction, Customer, SupportTicket
 
+from domainlayer.batching import (
+    DEFAULT_BATCH_SIZE,
+    BatchPlan,
+    Progress,
+    TableCount,
+    check_batch_size,
+    preview,
+    run_in_batches,
+)
+from domainlayer.clock import checked_now
 from domainlayer.errors import InvalidInputError, NotFoundError
-from domainlayer.repository import translating_errors, unit_of_work
+from domainlayer.repository import ClientSql, translating_errors, unit_of_work
 
 from .rules import Retention, RiskLevel, behaviour_metrics, risk_level, should_alert
 
@@ -48,6 +58,76 @@ class RetentionReport:
     predictions: int
     resolved_alerts: int
     system_metrics: int
+    #: The instant the run used (the database's clock unless a ``now`` was given).
+    now: datetime | None = None
+    #: Rows older than these were deleted, per kind (the keys of ``Retention.cutoffs``).
+    cutoffs: dict[str, datetime] = field(default_factory=dict)
+    dry_run: bool = False
+    #: Statements (transactions) run.
+    batches: int = 0
+
+    def counts(self) -> tuple[TableCount, ...]:
+        """Rows per table: deleted, or with ``dry_run`` would be deleted."""
+        action = "would delete" if self.dry_run else "deleted"
+        return tuple(
+            TableCount(plan.table, action, getattr(self, name)) for name, plan in _RETENTION_PLANS
+        )
+
+
+def _retention_plan(
+    table: str, where: str, key: str, id_type: Literal["text", "bigint"] = "text"
+) -> BatchPlan:
+    return BatchPlan(
+        label=table,
+        table=table,
+        where=where,
+        key=key,
+        key_type="timestamptz",
+        effects=(
+            (
+                "deleted",
+                table,
+                "deleted",
+                f"DELETE FROM {table} t USING batch b WHERE t.id = b.id RETURNING 1",  # noqa: S608
+            ),
+        ),
+        previews=(("deleted", table, "would delete", "SELECT count(*) FROM candidates"),),
+        id_type=id_type,
+    )
+
+
+# 001's retention, one plan per kind of row, walked in the order of its indexed column.
+_RETENTION_PLANS: Final[tuple[tuple[str, BatchPlan], ...]] = (
+    (
+        "customer_events",
+        _retention_plan(
+            'churn."CustomerEvent"', '"occurredAt" < $1::text::timestamptz', '"occurredAt"'
+        ),
+    ),
+    (
+        "predictions",
+        _retention_plan(
+            'churn."ChurnPrediction"', '"predictedAt" < $1::text::timestamptz', '"predictedAt"'
+        ),
+    ),
+    (
+        "resolved_alerts",
+        _retention_plan(
+            'churn."Alert"',
+            """status = 'RESOLVED' AND "resolvedAt" < $1::text::timestamptz""",
+            '"resolvedAt"',
+        ),
+    ),
+    (
+        "system_metrics",
+        _retention_plan(
+            'churn."SystemMetrics"',
+            '"recordedAt" < $1::text::timestamptz',
+            '"recordedAt"',
+            "bigint",
+        ),
+    ),
+)
 
 
 class ChurnRepository:
@@ -113,27 +193,58 @@ class ChurnRepository:
         return RecordedPrediction(prediction, previous, alert)
 
     async def apply_retention(
-        self, now: datetime, retention: Retention | None = None
+        self,
+        now: datetime | None = None,
+        retention: Retention | None = None,
+        *,
+        allow_clock_skew: bool = False,
+        dry_run: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
     ) -> RetentionReport:
-        """Delete what the retention policy no longer keeps; returns the counts deleted."""
-        cutoffs = (retention or Retention()).cutoffs(now)
-        async with unit_of_work(self._client) as tx:
-            events = await tx.customerevent.delete_many(
-                where={"occurredAt": {"lt": cutoffs["customer_events"]}}
-            )
-            predictions = await tx.churnprediction.delete_many(
-                where={"predictedAt": {"lt": cutoffs["predictions"]}}
-            )
-            alerts = await tx.alert.delete_many(
-                where={
-                    "status": enums.AlertStatus.RESOLVED,
-                    "resolvedAt": {"lt": cutoffs["resolved_alerts"]},
-                }
-            )
-            metrics = await tx.systemmetrics.delete_many(
-                where={"recordedAt": {"lt": cutoffs["system_metrics"]}}
-            )
-        return RetentionReport(events, predictions, alerts, metrics)
+        """Delete what the retention policy no longer keeps; returns the counts deleted.
+
+        ``now`` defaults to the database's clock; a ``now`` more than a day from it is
+        refused (:func:`domainlayer.clock.checked_now`) unless ``allow_clock_skew=True``.
+        Each table is emptied in batches of ``batch_size`` rows, one statement (and
+        transaction) each, so no run holds its locks for long; ``dry_run`` only counts.
+        """
+        if retention is not None and not isinstance(retention, Retention):
+            raise InvalidInputError("retention must be a Retention")
+        check_batch_size(batch_size)
+        if not isinstance(dry_run, bool):
+            raise InvalidInputError("dry_run must be True or False")
+        if progress is not None and not callable(progress):
+            raise InvalidInputError("progress must be a callable")
+        policy = retention or Retention()
+        for name in ("customer_events", "predictions", "resolved_alerts", "system_metrics"):
+            period = getattr(policy, name)
+            if not isinstance(period, timedelta) or period <= timedelta(0):
+                raise InvalidInputError(f"retention.{name} must be a positive timedelta")
+        sql = ClientSql(self._client)
+        moment = await checked_now(sql, now, allow_skew=allow_clock_skew)
+        cutoffs = policy.cutoffs(moment)
+        counts: dict[str, int] = {}
+        batches = 0
+        for name, plan in _RETENTION_PLANS:
+            args = (cutoffs[name].isoformat(),)
+            if dry_run:
+                counts[name] = (await preview(sql, plan, args))["deleted"]
+            else:
+                totals, runs = await run_in_batches(
+                    sql, plan, args, batch_size=batch_size, progress=progress
+                )
+                counts[name], batches = totals["deleted"], batches + runs
+        return RetentionReport(
+            counts["customer_events"],
+            counts["predictions"],
+            counts["resolved_alerts"],
+            counts["system_metrics"],
+            now=moment,
+            cutoffs=cutoffs,
+            dry_run=dry_run,
+            batches=batches,
+        )
 
     async def acknowledge_alert(self, alert_id: str, by: str, now: datetime) -> None:
         """Acknowledge an open alert (who and when)."""

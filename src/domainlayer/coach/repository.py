@@ -14,7 +14,7 @@ The client cannot express an upsert-with-condition or a CTE, so these use its ra
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,17 @@ from prisma.models import (
     SkoolMonitoringLog,
 )
 
+from domainlayer.batching import (
+    DEFAULT_BATCH_SIZE,
+    BatchPlan,
+    JobResult,
+    Progress,
+    check_batch_size,
+    preview,
+    run_in_batches,
+    table_counts,
+)
+from domainlayer.clock import checked_now
 from domainlayer.errors import InfrastructureError, InvalidInputError
 from domainlayer.repository import raw_sql, translating_errors, unit_of_work
 
@@ -241,43 +252,237 @@ class MaintenanceReport:
     coaching_sessions_archived: int
 
 
-# 003's archive job, in one statement per step: copy, then delete what was copied.
-_ARCHIVE = """
-INSERT INTO coach."SessionArchive"
-SELECT s.* FROM coach."Session" s WHERE s."endedAt" < $1::timestamp
-ON CONFLICT (id) DO NOTHING
-"""
+def _delete(table: str) -> tuple[str, str, str, str]:
+    return (
+        "deleted",
+        table,
+        "deleted",
+        f"DELETE FROM {table} t USING batch b WHERE t.id = b.id RETURNING 1",  # noqa: S608
+    )
+
+
+_EXPIRED_SESSIONS = BatchPlan(
+    label='coach."UserSession"',
+    table='coach."UserSession"',
+    # 003: expiresAt < now AND isActive = false (a live session is never removed).
+    where='"expiresAt" < $1::text::timestamp AND NOT "isActive"',
+    key='"expiresAt"',
+    key_type="timestamp",
+    effects=(_delete('coach."UserSession"'),),
+    previews=(
+        ("deleted", 'coach."UserSession"', "would delete", "SELECT count(*) FROM candidates"),
+    ),
+)
+
+# 003: expiresAt < now AND usedAt not null. A used code whose session still exists is kept:
+# the documented foreign key (UserSession.authCodeUsed) forbids deleting it.
+_EXPIRED_CODES = BatchPlan(
+    label='coach."AuthCode"',
+    table='coach."AuthCode"',
+    where=(
+        '"expiresAt" < $1::text::timestamp AND "usedAt" IS NOT NULL AND NOT EXISTS '
+        '(SELECT 1 FROM coach."UserSession" u WHERE u."authCodeUsed" = "AuthCode".code)'
+    ),
+    key="id",
+    key_type="text",
+    effects=(_delete('coach."AuthCode"'),),
+    previews=(("deleted", 'coach."AuthCode"', "would delete", "SELECT count(*) FROM candidates"),),
+)
+
+# 003: copy sessions that ended before the cutoff into SessionArchive, then delete them.
+# Deleting a Session cascades to its messages and ratings (the documented relations); they
+# are deleted here explicitly, in the same statement, so that the job can count them.
+_ARCHIVE_SESSIONS = BatchPlan(
+    label='coach."Session"',
+    table='coach."Session"',
+    where='"endedAt" < $1::text::timestamp',
+    key="id",
+    key_type="text",
+    effects=(
+        (
+            "messages",
+            'coach."Message"',
+            "deleted",
+            'DELETE FROM coach."Message" m USING batch b WHERE m."sessionId" = b.id RETURNING 1',
+        ),
+        (
+            "ratings",
+            'coach."SessionRating"',
+            "deleted",
+            'DELETE FROM coach."SessionRating" r USING batch b '
+            'WHERE r."sessionId" = b.id RETURNING 1',
+        ),
+        (
+            "moved",
+            'coach."Session"',
+            "moved to the archive",
+            'DELETE FROM coach."Session" s USING batch b WHERE s.id = b.id RETURNING s.*',
+        ),
+        (
+            "archived",
+            'coach."SessionArchive"',
+            "inserted",
+            'INSERT INTO coach."SessionArchive" SELECT * FROM moved '
+            "ON CONFLICT (id) DO NOTHING RETURNING 1",
+        ),
+    ),
+    previews=(
+        (
+            "messages",
+            'coach."Message"',
+            "would delete",
+            'SELECT count(*) FROM coach."Message" m JOIN candidates c ON m."sessionId" = c.id',
+        ),
+        (
+            "ratings",
+            'coach."SessionRating"',
+            "would delete",
+            'SELECT count(*) FROM coach."SessionRating" r JOIN candidates c '
+            'ON r."sessionId" = c.id',
+        ),
+        (
+            "moved",
+            'coach."Session"',
+            "would move to the archive",
+            "SELECT count(*) FROM candidates",
+        ),
+        (
+            "archived",
+            'coach."SessionArchive"',
+            "would insert",
+            "SELECT count(*) FROM candidates c WHERE NOT EXISTS "
+            '(SELECT 1 FROM coach."SessionArchive" a WHERE a.id = c.id)',
+        ),
+    ),
+)
 
 
 class MaintenanceRepository:
-    """003's maintenance jobs; each run returns what it did."""
+    """003's maintenance jobs, batched; each run returns what it did, table by table.
 
-    def __init__(self, client: Prisma) -> None:
+    Every job takes ``now`` (default: the database's clock), checked against the database's
+    clock by :func:`domainlayer.clock.checked_now` (more than a day apart is refused unless
+    ``allow_clock_skew=True``), works in batches of ``batch_size`` rows, one statement and
+    transaction each (:mod:`domainlayer.batching`), and with ``dry_run=True`` only counts.
+    """
+
+    def __init__(self, client: Prisma, *, pool: asyncpg.Pool | None = None) -> None:
         self._client = client
+        self._sql = raw_sql(client, pool)
 
-    async def run(self, now: datetime) -> MaintenanceReport:
-        """Delete expired inactive sessions and expired used codes; archive old sessions.
+    async def delete_expired_sessions(
+        self,
+        now: datetime | None = None,
+        *,
+        allow_clock_skew: bool = False,
+        dry_run: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> JobResult:
+        """003 "clean up expired sessions" (daily): expired sessions no longer active."""
+        return await self._job(
+            "coach-expired-sessions",
+            _EXPIRED_SESSIONS,
+            now,
+            lambda moment: moment,
+            allow_clock_skew=allow_clock_skew,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            progress=progress,
+        )
 
-        All in one transaction. A used code whose session still exists is kept: the
-        documented foreign key (UserSession.authCodeUsed) forbids deleting it.
-        """
-        moment = _naive_utc(now)
-        cutoff = _naive_utc(archive_cutoff(now))
-        async with unit_of_work(self._client) as tx:
-            sessions = await tx.coachusersession.delete_many(
-                where={"expiresAt": {"lt": now}, "isActive": False}
+    async def delete_expired_auth_codes(
+        self,
+        now: datetime | None = None,
+        *,
+        allow_clock_skew: bool = False,
+        dry_run: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> JobResult:
+        """003 "clean up expired auth codes" (hourly): used codes past their expiry."""
+        return await self._job(
+            "coach-expired-auth-codes",
+            _EXPIRED_CODES,
+            now,
+            lambda moment: moment,
+            allow_clock_skew=allow_clock_skew,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            progress=progress,
+        )
+
+    async def archive_old_sessions(
+        self,
+        now: datetime | None = None,
+        *,
+        allow_clock_skew: bool = False,
+        dry_run: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> JobResult:
+        """003 "archive old sessions": sessions that ended more than 6 months ago."""
+        return await self._job(
+            "coach-archive-sessions",
+            _ARCHIVE_SESSIONS,
+            now,
+            archive_cutoff,
+            allow_clock_skew=allow_clock_skew,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            progress=progress,
+        )
+
+    async def run(
+        self,
+        now: datetime | None = None,
+        *,
+        allow_clock_skew: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> MaintenanceReport:
+        """All three jobs, one after the other (each batched; not one transaction)."""
+        moment = await self._now(now, allow_clock_skew)
+        options: dict[str, Any] = {"allow_clock_skew": True, "batch_size": batch_size}
+        sessions = await self.delete_expired_sessions(moment, **options)
+        codes = await self.delete_expired_auth_codes(moment, **options)
+        archived = await self.archive_old_sessions(moment, **options)
+        return MaintenanceReport(
+            sessions.rows('coach."UserSession"'),
+            codes.rows('coach."AuthCode"'),
+            archived.rows('coach."Session"'),
+        )
+
+    async def _now(self, now: datetime | None, allow_clock_skew: bool) -> datetime:
+        return await checked_now(self._sql, now, allow_skew=allow_clock_skew)
+
+    async def _job(
+        self,
+        job: str,
+        plan: BatchPlan,
+        now: datetime | None,
+        cutoff_for: Callable[[datetime], datetime],
+        *,
+        allow_clock_skew: bool,
+        dry_run: bool,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> JobResult:
+        check_batch_size(batch_size)
+        if not isinstance(dry_run, bool):
+            raise InvalidInputError("dry_run must be True or False")
+        if progress is not None and not callable(progress):
+            raise InvalidInputError("progress must be a callable")
+        moment = await self._now(now, allow_clock_skew)
+        cutoff = cutoff_for(moment)
+        args = (_naive_utc(cutoff),)
+        if dry_run:
+            totals, batches = await preview(self._sql, plan, args), 0
+        else:
+            totals, batches = await run_in_batches(
+                self._sql, plan, args, batch_size=batch_size, progress=progress
             )
-            codes = await tx.execute_raw(
-                'DELETE FROM coach."AuthCode" c WHERE c."expiresAt" < $1::timestamp '
-                'AND c."usedAt" IS NOT NULL AND NOT EXISTS '
-                '(SELECT 1 FROM coach."UserSession" u WHERE u."authCodeUsed" = c.code)',
-                moment,
-            )
-            await tx.execute_raw(_ARCHIVE, cutoff)
-            archived = await tx.coachsession.delete_many(
-                where={"endedAt": {"lt": archive_cutoff(now)}}
-            )
-        return MaintenanceReport(sessions, codes, archived)
+        counts = tuple(table_counts(plan, totals, dry_run=dry_run))
+        return JobResult(job, moment, cutoff, counts, dry_run, batches)
 
 
 class CoachingRepository:

@@ -4,25 +4,30 @@ Creating a lead writes the Lead, its `lead.created` activity, an AnalyticsEvent 
 welcome EmailQueue row in one transaction: all four or none. Email workers claim pending
 rows with `FOR UPDATE SKIP LOCKED` in one statement (the client cannot express row locks),
 which marks them `sending`: two workers never hold the same email. A failed send goes back
-to `pending` until it has had `max_attempts`, then stays `failed`.
+to `pending` until it has had `max_attempts`, then stays `failed`. A claim is a lease
+(`claimedBy`, `leaseExpiresAt`): if its worker stops, the email is claimable again once the
+lease has run out on the database's clock.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import asyncpg
 from prisma import Json, Prisma, enums
 from prisma.models import Assessment, Calculation, Integration, Lead, MadfamFeatureFlag
 
+from domainlayer.clock import checked_now
 from domainlayer.errors import InfrastructureError, InvalidInputError, NotFoundError
 from domainlayer.flags import FlagRule, is_enabled
-from domainlayer.repository import raw_sql, translating_errors, unit_of_work
+from domainlayer.repository import ClientSql, raw_sql, translating_errors, unit_of_work
 
 from .calculations import ProjectEstimate, RoiResult
 from .rules import (
@@ -38,6 +43,7 @@ from .rules import (
 from .secrets_box import SecretBox
 
 __all__ = [
+    "DEFAULT_EMAIL_LEASE",
     "LEAD_SOURCES",
     "LEAD_STATUSES",
     "MAX_EMAIL_ATTEMPTS",
@@ -293,40 +299,245 @@ class ClaimedEmail:
     template: str
     data: dict[str, Any]
     attempts: int
+    #: The worker holding it (``EmailQueueRepository.worker_id``) and until when (UTC).
+    claimed_by: str = ""
+    lease_expires_at: datetime | None = None
 
 
+#: How long a claim lasts unless the worker marks the email sent, failed or released first.
+DEFAULT_EMAIL_LEASE: Final = timedelta(minutes=5)
+#: The longest lease accepted.
+MAX_EMAIL_LEASE: Final = timedelta(days=1)
+
+# The queue's statements use the database's clock only (`now()`), so workers on hosts whose
+# clocks disagree still agree on when a lease ends. Columns are `timestamp(3)` in UTC.
+
+# One statement: fail the `sending` emails whose lease is over and that have had their last
+# attempt, then claim pending emails and those whose lease is over (a worker stopped while
+# holding them). The two sets are disjoint (attempts >= $2 / < $2). A claim counts one
+# attempt, so the stopped worker's attempt stays counted once, and the new one once.
 _CLAIM = """
-UPDATE madfam."EmailQueue" q
-SET status = 'sending', attempts = q.attempts + 1, "updatedAt" = now()
-WHERE q.id IN (
-    SELECT id FROM madfam."EmailQueue"
-    WHERE status = 'pending' AND attempts < $2
-    ORDER BY "createdAt", id
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
+WITH expired AS (
+    UPDATE madfam."EmailQueue" q
+    SET status = 'failed', "claimedBy" = NULL, "leaseExpiresAt" = NULL,
+        "updatedAt" = (now() AT TIME ZONE 'UTC'),
+        error = 'lease expired on the last attempt (the worker holding it stopped)'
+    WHERE q.id IN (
+        SELECT id FROM madfam."EmailQueue"
+        WHERE status = 'sending' AND attempts >= $2
+          AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING q.id
+), claimed AS (
+    UPDATE madfam."EmailQueue" q
+    SET status = 'sending', attempts = q.attempts + 1, "claimedBy" = $3,
+        "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + $4::text::interval,
+        "updatedAt" = (now() AT TIME ZONE 'UTC')
+    WHERE q.id IN (
+        SELECT id FROM madfam."EmailQueue"
+        WHERE attempts < $2 AND (status = 'pending' OR (status = 'sending'
+          AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))))
+        ORDER BY "createdAt", id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING q.id, q."to"::text AS to_json, q.subject, q.template, q.data::text AS data_json,
+              q.attempts, q."claimedBy", q."leaseExpiresAt"::text AS lease_text, q."createdAt"
 )
-RETURNING q.id, q."to"::text AS to_json, q.subject, q.template, q.data::text AS data_json,
-          q.attempts
+SELECT * FROM claimed ORDER BY "createdAt", id
 """
+
+_CLAIMABLE = """
+SELECT count(*)::int AS n FROM madfam."EmailQueue"
+WHERE attempts < $1 AND (status = 'pending' OR (status = 'sending'
+  AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))))
+"""
+
+# Only the worker holding the email (its claim) may finish it.
+_MARK_SENT = """
+UPDATE madfam."EmailQueue"
+SET status = 'sent', "sentAt" = coalesce($2::text::timestamp, (now() AT TIME ZONE 'UTC')),
+    error = NULL,
+    "claimedBy" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
+WHERE id = $1 AND status = 'sending' AND "claimedBy" = $3
+RETURNING id
+"""
+
+_MARK_FAILED = """
+UPDATE madfam."EmailQueue"
+SET status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END, error = $2,
+    "claimedBy" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
+WHERE id = $1 AND status = 'sending' AND "claimedBy" = $4
+RETURNING status
+"""
+
+# Back to `pending` without a send tried: the claim's attempt is taken back.
+_RELEASE = """
+WITH released AS (
+    UPDATE madfam."EmailQueue"
+    SET status = 'pending', attempts = greatest(attempts - 1, 0), "claimedBy" = NULL,
+        "leaseExpiresAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
+    WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb))
+      AND status = 'sending' AND "claimedBy" = $2
+    RETURNING id
+)
+SELECT count(*)::int AS released FROM released
+"""
+
+_RENEW = """
+WITH renewed AS (
+    UPDATE madfam."EmailQueue"
+    SET "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + $3::text::interval,
+        "updatedAt" = (now() AT TIME ZONE 'UTC')
+    WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb))
+      AND status = 'sending' AND "claimedBy" = $2
+    RETURNING id
+)
+SELECT count(*)::int AS renewed FROM renewed
+"""
+
+_ENQUEUE = """
+INSERT INTO madfam."EmailQueue" (id, "to", subject, template, data, "createdAt", "updatedAt")
+VALUES ($1, $2::text::jsonb, $3, $4, $5::text::jsonb, (now() AT TIME ZONE 'UTC'),
+        (now() AT TIME ZONE 'UTC'))
+RETURNING id
+"""
+
+#: The longest id, worker id, subject or template accepted.
+_MAX_TEXT: Final = 1000
+#: The longest error message kept (longer ones are cut).
+_MAX_ERROR: Final = 2000
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _text(value: object, name: str, *, limit: int = _MAX_TEXT) -> str:
+    """A non-empty string PostgreSQL can store, else InvalidInputError naming ``name``."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(f"{name} must not be empty")
+    if len(value) > limit:
+        raise InvalidInputError(f"{name} is longer than {limit} characters")
+    _storable(value, name)
+    return value
+
+
+def _storable(value: str, name: str) -> None:
+    if "\x00" in value:
+        raise InvalidInputError(f"{name} contains a NUL character, which PostgreSQL cannot store")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(f"{name} is not valid Unicode (a lone surrogate)") from exc
+
+
+def _whole(value: object, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{name} must be a whole number, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise InvalidInputError(f"{name} must be {low}..{high}: {value}")
+    return value
+
+
+def _ids(values: object, name: str) -> list[str]:
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidInputError(f"{name} must be a list of email ids")
+    ids = [_text(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    if len(ids) > 10_000:
+        raise InvalidInputError(f"{name} holds more than 10,000 ids")
+    return ids
+
+
+def _interval(lease: timedelta) -> str:
+    return f"{lease.total_seconds():.3f} seconds"
+
+
+def _lease_time(text: Any) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class EmailQueueRepository:
-    def __init__(self, client: Prisma, *, max_attempts: int = MAX_EMAIL_ATTEMPTS) -> None:
-        if max_attempts < 1:
-            raise InvalidInputError("max_attempts must be at least 1")
+    """The email queue: claims with leases, so a stopped worker's emails come back.
+
+    ``claim`` marks up to ``batch_size`` pending emails `sending` for this repository's
+    ``worker_id`` (``FOR UPDATE SKIP LOCKED``: two workers never hold the same email) until
+    ``lease`` has passed on the database's clock. The worker then marks each one sent or
+    failed, or releases it unsent. An email whose lease ran out (its worker died or hung)
+    is claimable again, by any worker; the attempt it was claimed for stays counted (once),
+    and once ``max_attempts`` are used up it becomes `failed` instead. Only the worker that
+    holds an email can finish it: a late answer from a worker whose email was claimed again
+    gets :class:`NotFoundError` (delivery is at least once, as with any lease).
+    """
+
+    def __init__(
+        self,
+        client: Prisma,
+        *,
+        max_attempts: int = MAX_EMAIL_ATTEMPTS,
+        lease: timedelta = DEFAULT_EMAIL_LEASE,
+        worker_id: str | None = None,
+    ) -> None:
+        _whole(max_attempts, "max_attempts", 1, 1000)
+        if not isinstance(lease, timedelta) or not timedelta(0) < lease <= MAX_EMAIL_LEASE:
+            raise InvalidInputError(f"lease must be a timedelta in (0, {MAX_EMAIL_LEASE}]")
         self._client = client
         self._max_attempts = max_attempts
+        self._lease = lease
+        self.worker_id = _text(
+            worker_id if worker_id is not None else _default_worker_id(), "worker_id"
+        )
+
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
+    async def enqueue(
+        self, *, to: Sequence[str], subject: str, template: str, data: Mapping[str, Any]
+    ) -> str:
+        """Queue an email (`pending`); returns its id."""
+        if isinstance(to, str) or not isinstance(to, Sequence) or not to:
+            raise InvalidInputError("to must be a non-empty list of addresses")
+        recipients = [_text(a, f"to[{i}]", limit=320) for i, a in enumerate(to)]
+        _text(subject, "subject")
+        _text(template, "template")
+        if not isinstance(data, Mapping):
+            raise InvalidInputError("data must be a mapping of template variables")
+        try:
+            payload = json.dumps(dict(data), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"data is not JSON: {exc}") from exc
+        _storable(payload, "data")
+        with translating_errors():
+            row = await self._client.query_first(
+                _ENQUEUE, _new_id(), json.dumps(recipients), subject, template, payload
+            )
+        if not row:
+            raise InfrastructureError("the email was not queued")
+        return str(row["id"])
+
+    async def claimable(self) -> int:
+        """Emails a claim could take now: pending, or whose lease ran out (attempts left)."""
+        with translating_errors():
+            row = await self._client.query_first(_CLAIMABLE, self._max_attempts)
+        return int(row["n"]) if row else 0
 
     async def claim(self, batch_size: int = 10) -> list[ClaimedEmail]:
-        """Take up to ``batch_size`` pending emails for this worker alone."""
-        if not 1 <= batch_size <= 1000:
-            raise InvalidInputError("batch_size must be 1..1000")
+        """Take up to ``batch_size`` emails (pending, or whose lease ran out) for this worker."""
+        _whole(batch_size, "batch_size", 1, 1000)
         with translating_errors():
-            rows = await self._client.query_raw(_CLAIM, batch_size, self._max_attempts)
+            rows = await self._client.query_raw(
+                _CLAIM, batch_size, self._max_attempts, self.worker_id, _interval(self._lease)
+            )
         return [
             ClaimedEmail(
                 id=r["id"],
@@ -335,33 +546,64 @@ class EmailQueueRepository:
                 template=r["template"],
                 data=dict(_json(r["data_json"])),
                 attempts=int(r["attempts"]),
+                claimed_by=str(r["claimedBy"]),
+                lease_expires_at=_lease_time(r["lease_text"]),
             )
             for r in rows
         ]
 
-    async def mark_sent(self, email_id: str, now: datetime) -> None:
+    async def mark_sent(
+        self, email_id: str, now: datetime | None = None, *, allow_clock_skew: bool = False
+    ) -> None:
+        """Mark an email this worker holds as sent (at ``now``, default the database's clock).
+
+        A ``now`` more than a day from the database's clock is refused unless
+        ``allow_clock_skew=True``.
+        """
+        _text(email_id, "email_id")
+        sent_at = None
+        if now is not None:
+            moment = await checked_now(ClientSql(self._client), now, allow_skew=allow_clock_skew)
+            sent_at = moment.replace(tzinfo=None).isoformat(timespec="milliseconds")
         with translating_errors():
-            done = await self._client.emailqueue.update_many(
-                where={"id": email_id, "status": "sending"},
-                data={"status": "sent", "sentAt": now, "error": None},
-            )
-        if done == 0:
-            raise NotFoundError(f"no email {email_id!r} is being sent")
+            row = await self._client.query_first(_MARK_SENT, email_id, sent_at, self.worker_id)
+        if not row:
+            raise NotFoundError(f"no email {email_id!r} is being sent by this worker")
 
     async def mark_failed(self, email_id: str, error: str) -> str:
         """Record a failed send: back to `pending`, or `failed` after the last attempt."""
+        _text(email_id, "email_id")
+        if not isinstance(error, str):
+            raise InvalidInputError(f"error must be a string, not {type(error).__name__}")
+        message = error[:_MAX_ERROR]
+        _storable(message, "error")
         with translating_errors():
-            email = await self._client.emailqueue.find_first(
-                where={"id": email_id, "status": "sending"}
+            row = await self._client.query_first(
+                _MARK_FAILED, email_id, message, self._max_attempts, self.worker_id
             )
-            if email is None:
-                raise NotFoundError(f"no email {email_id!r} is being sent")
-            status = "failed" if email.attempts >= self._max_attempts else "pending"
-            await self._client.emailqueue.update_many(
-                where={"id": email_id, "status": "sending"},
-                data={"status": status, "error": error[:2000]},
+        if not row:
+            raise NotFoundError(f"no email {email_id!r} is being sent by this worker")
+        return str(row["status"])
+
+    async def release(self, email_ids: Iterable[str]) -> int:
+        """Give back emails this worker holds but has not tried: `pending`, attempt undone."""
+        ids = _ids(email_ids, "email_ids")
+        if not ids:
+            return 0
+        with translating_errors():
+            row = await self._client.query_first(_RELEASE, json.dumps(ids), self.worker_id)
+        return int(row["released"]) if row else 0
+
+    async def renew(self, email_ids: Iterable[str]) -> int:
+        """Extend this worker's lease on these emails by a full ``lease`` from now."""
+        ids = _ids(email_ids, "email_ids")
+        if not ids:
+            return 0
+        with translating_errors():
+            row = await self._client.query_first(
+                _RENEW, json.dumps(ids), self.worker_id, _interval(self._lease)
             )
-        return status
+        return int(row["renewed"]) if row else 0
 
 
 @dataclass(frozen=True, slots=True)
