@@ -3,9 +3,8 @@ products chosen, scale, and failures that leave a product untouched."""
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import re
 import sys
 
 import asyncpg
