@@ -5,16 +5,24 @@ The rules (trust, lifetimes, suspicion, the funnel, health thresholds) are in
 limit holds under concurrent logins because a new session is opened in a transaction
 that first locks the user's row (``SELECT ... FOR UPDATE``, raw: the client has no
 locking read), so two logins of one user count the active sessions one after the other.
+
+Bursts of logins of one user (a client retrying, many tabs) queue in the process first, on
+a lock per user, and only then take a connection and the row lock: otherwise every
+connection of the pool would sit waiting on that one row while later logins gave up
+waiting for a connection (issue 14, finding 12). Across processes the row lock alone
+orders them; the transaction may wait longer for its connection than the default.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -82,6 +90,11 @@ __all__ = [
 ]
 
 
+#: How long a login may wait for a connection, and run, under a burst from other processes.
+LOGIN_MAX_WAIT = timedelta(seconds=30)
+LOGIN_TIMEOUT = timedelta(seconds=30)
+
+
 def _token_hash(token: str) -> Base64:
     return Base64.encode(hashlib.sha256(token.encode()).digest())
 
@@ -106,6 +119,17 @@ class SessionRepository:
             integer("max_sessions", max_sessions, 1, 10_000)
         self._client = client
         self._max_sessions = max_sessions
+        # One asyncio.Lock per user with a login in flight (gone when nobody holds it).
+        self._login_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _login_lock(self, user_id: str) -> asyncio.Lock:
+        lock = self._login_locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._login_locks[user_id] = lock
+        return lock
 
     async def open(
         self,
@@ -141,7 +165,37 @@ class SessionRepository:
             ):
                 optional_text(name, value, 200)
         token = secrets.token_urlsafe(32)
-        async with unit_of_work(self._client) as tx:
+        async with self._login_lock(user_id):
+            return await self._open(
+                user_id,
+                token,
+                now=now,
+                remember_me=remember_me,
+                is_vpn=is_vpn,
+                fields={
+                    "deviceFingerprint": device_fingerprint,
+                    "deviceType": device_type,
+                    "deviceName": device_name,
+                    "os": os,
+                    "browser": browser,
+                    "ipAddress": ip_address,
+                    "country": country,
+                    "city": city,
+                },
+            )
+
+    async def _open(
+        self,
+        user_id: str,
+        token: str,
+        *,
+        now: datetime,
+        remember_me: bool,
+        is_vpn: bool,
+        fields: dict[str, Any],
+    ) -> OpenedSession:
+        device_fingerprint, country = fields["deviceFingerprint"], fields["country"]
+        async with unit_of_work(self._client, max_wait=LOGIN_MAX_WAIT, timeout=LOGIN_TIMEOUT) as tx:
             locked = await tx.query_raw(
                 "SELECT id FROM airbar.users WHERE id = $1 FOR UPDATE", user_id
             )
@@ -177,14 +231,7 @@ class SessionRepository:
                 data={
                     "user": {"connect": {"id": user_id}},
                     "tokenHash": _token_hash(token),
-                    "deviceFingerprint": device_fingerprint,
-                    "deviceType": device_type,
-                    "deviceName": device_name,
-                    "os": os,
-                    "browser": browser,
-                    "ipAddress": ip_address,
-                    "country": country,
-                    "city": city,
+                    **fields,  # type: ignore[typeddict-item]
                     "isTrustedDevice": terms.trusted_device,
                     "rememberMe": terms.remember_me,
                     "isVpn": is_vpn,
