@@ -88,7 +88,7 @@ async def test_200_concurrent_callers_of_one_key_on_every_hot_path(
     leads = LeadRepository(client)
     created = await asyncio.gather(
         *(
-            leads.create_lead(email="ana@corp.example", tier="PRO", idempotency_key="req-1")
+            leads.create_lead(email="ana@corp.example", tier="L2_ADVANCED", idempotency_key="req-1")
             for _ in range(BURST)
         ),
         return_exceptions=True,
