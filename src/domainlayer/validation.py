@@ -223,12 +223,14 @@ def json_value(
     max_items: int = MAX_JSON_ITEMS,
     max_len: int = 100_000,
     decimals: bool = False,
+    as_text: tuple[type, ...] = (),
 ) -> Any:
     """A JSON document as a plain copy (dicts, lists, str, finite numbers, bool, None).
 
     Walked without recursion, so a deep value is refused rather than overflowing the stack.
     Keys are strings; tuples become lists; NaN, infinities, sets, bytes and other objects
-    are refused, and so are Decimals unless ``decimals`` (then finite ones are kept).
+    are refused, and so are Decimals unless ``decimals`` (then finite ones are kept);
+    values of the ``as_text`` types (datetimes, say) become their ``str``.
     """
     remaining = max_items
     root: list[Any] = [None]
@@ -257,6 +259,8 @@ def json_value(
             )
             container[slot] = array
         else:
+            if as_text and isinstance(item, as_text):
+                item = str(item)
             container[slot] = _json_scalar(path, item, max_len, decimals)
     return root[0]
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
 
-from domainlayer.coach.tokens import token_digest
 from domainlayer.coach.rules import (
     ADMIN,
     AUTH_CODE_TTL,
@@ -38,6 +37,7 @@ from domainlayer.coach.rules import (
     determine_user_role,
     rate_limit_day,
 )
+from domainlayer.coach.tokens import token_digest
 from seed.bulk import BulkWriter, Row
 from seed.context import SeedContext, naive
 from seed.fixtures import load, parse_ago

@@ -652,7 +652,12 @@ class HealthCheckRepository:
         if response_time_ms is not None:
             integer("response_time_ms", response_time_ms, -(2**31), 2**31 - 1)
         optional_text("message", message, 2000)
-        meta = None if metadata is None else json_object("metadata", metadata)
+        # Datetimes and Decimals in metadata are kept as their text, as before.
+        meta = (
+            None
+            if metadata is None
+            else json_object("metadata", metadata, as_text=(datetime, Decimal))
+        )
         health = check_health_check(service, status, response_time_ms)
         stamp(now)
         check_text(message, "message", max_length=2000, required=False)
