@@ -181,7 +181,8 @@ _SEQUENCES = [
 ]
 
 
-_SHORT = reprlib.Repr(maxlevel=3, maxstring=40, maxother=40)
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 3, 40, 40
 
 #: A valid value per kind, for a required argument the tables below do not name.
 _FALLBACK: dict[str, Any] = {
