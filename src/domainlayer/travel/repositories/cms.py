@@ -36,6 +36,7 @@ from domainlayer.travel.cms import (
     DealNotFound,
     DestinationNotFound,
     HealthStatus,
+    InvalidTemplateValueError,
     RenderedEmail,
     SlugTaken,
     TemplateExists,
@@ -66,6 +67,7 @@ from domainlayer.validation import (
     number,
     optional_moment,
     optional_text,
+    refusing_as,
     strings,
     text,
 )
@@ -527,7 +529,8 @@ class EmailTemplateRepository:
         self, name: str, values: Mapping[str, object], *, version: int | None = None
     ) -> RenderedEmail:
         """The template (active version unless given) rendered with ``values``."""
-        json_object("values", values, max_depth=1)
+        with refusing_as(InvalidTemplateValueError):
+            json_object("values", values, max_depth=1, decimals=True)
         template = await self.get(name, version)
         return render_email(
             template.subject, template.htmlBody, template.textBody, _declared(template), values

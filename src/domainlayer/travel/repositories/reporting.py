@@ -40,6 +40,8 @@ from domainlayer.travel.reporting import (
     CohortMember,
     CohortReport,
     FunnelReport,
+    InvalidVitalError,
+    NaiveDatetimeError,
     PageVitals,
     Period,
     TrafficCounts,
@@ -57,7 +59,15 @@ from domainlayer.travel.reporting import (
     summarise_vital,
 )
 from domainlayer.travel.repositories._common import new_id, stamp
-from domainlayer.validation import json_object, moment, number, optional_text, strings, text
+from domainlayer.validation import (
+    json_object,
+    moment,
+    number,
+    optional_text,
+    refusing_as,
+    strings,
+    text,
+)
 
 __all__ = ["AnalyticsRepository", "BuiltCohort", "BuiltFunnel", "PerformanceRepository"]
 
@@ -161,6 +171,12 @@ ORDER BY m.page_url, v.metric
 """
 
 
+def _moment(name: str, value: object) -> datetime:
+    """A checked datetime; refusals are this module's NaiveDatetimeError, as the rules'."""
+    with refusing_as(NaiveDatetimeError):
+        return moment(name, value)
+
+
 def _float_text(value: float | None) -> str | None:
     return None if value is None else repr(value)
 
@@ -202,7 +218,7 @@ class AnalyticsRepository:
         text("session_id", session_id, 200)
         text("event_type", event_type, 100)
         event_data = json_object("event_data", event_data, decimals=True)
-        at = moment("at", at)
+        at = _moment("at", at)
         check_event(session_id, event_type, event_data)
         for value, name in (
             (user_id, "user_id"),
@@ -238,8 +254,8 @@ class AnalyticsRepository:
         """Aggregate the events of the period containing ``at`` into one row per metric
         (METRIC_TYPES), replacing the period's earlier rows; ``now`` stamps them."""
         text("period", period, 20)
-        at = moment("at", at)
-        now = moment("now", now)
+        at = _moment("at", at)
+        now = _moment("now", now)
         start, end = period_bounds(period, at)
         with translating_errors():
             row = await self._client.query_first(_TRAFFIC, stamp(start), stamp(end))
@@ -276,8 +292,8 @@ class AnalyticsRepository:
         """One metric's snapshots of periods starting in ``[since, until)``, oldest first."""
         text("metric_type", metric_type, 100)
         text("period", period, 20)
-        since = moment("since", since)
-        until = moment("until", until)
+        since = _moment("since", since)
+        until = _moment("until", until)
         if metric_type not in METRIC_TYPES:
             raise InvalidInputError(f"a metric is one of {METRIC_TYPES}: {metric_type!r}")
         period_bounds(period, since)  # validates the period
@@ -301,7 +317,7 @@ class AnalyticsRepository:
         text("name", name, 100)
         stages = strings("stages", stages, max_len=100)
         text("period", period, 20)
-        at = moment("at", at)
+        at = _moment("at", at)
         names = check_funnel_stages(stages)
         start, end = period_bounds(period, at)
         with translating_errors():
@@ -347,8 +363,8 @@ class AnalyticsRepository:
         """Retention and LTV, as of ``now``, of the users first seen in the period (day,
         week or month) containing ``at``; replaces the stored cohort."""
         text("period", period, 20)
-        at = moment("at", at)
-        now = moment("now", now)
+        at = _moment("at", at)
+        now = _moment("now", now)
         kind = cohort_type(period)
         start, end = period_bounds(period, at)
         days = "{" + ",".join(str(day) for day in RETENTION_DAYS) + "}"
@@ -414,10 +430,11 @@ class PerformanceRepository:
     ) -> TravelPerformanceMetric:
         """One page view's measurements (at least one); the URL is stored without its query."""
         text("page_url", page_url, 2048)
-        at = moment("at", at)
+        at = _moment("at", at)
         for vital, name in ((lcp, "lcp"), (inp, "inp"), (cls, "cls"), (fcp, "fcp"), (ttfb, "ttfb")):
             if vital is not None:
-                number(name, vital, -1e12, 1e12)
+                with refusing_as(InvalidVitalError):
+                    number(name, vital, -1e12, 1e12)
         page = normalize_page_url(page_url)
         given = {
             name: check_vital(name, value)
@@ -455,8 +472,8 @@ class PerformanceRepository:
     ) -> list[PageVitals]:
         """Per page, the p75 (``percentile_cont``, linear interpolation) of each metric
         measured in ``[since, until)``, rated; optionally one device type only."""
-        since = moment("since", since)
-        if moment("until", until) <= since:
+        since = _moment("since", since)
+        if _moment("until", until) <= since:
             raise InvalidInputError("until must be after since")
         optional_text("device_type", device_type, 200)
         with translating_errors():
