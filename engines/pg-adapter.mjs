@@ -15,6 +15,19 @@
 //      it is dropped before its pool is closed, which PostgreSQL refuses while the pool
 //      holds connections. The shadow pool gets the parsed URL with its own database, and
 //      it is closed before the database is dropped.
+// And one addition, so that a migration is all or nothing from the caller's view (a
+// `migrate deploy` killed mid-way used to leave its `_prisma_migrations` row unfinished, and
+// every later deploy failed with P3009):
+//   4. the engine records a migration as started (an INSERT into `_prisma_migrations`),
+//      runs its script, then records it finished, each in its own transaction. The script
+//      (one simple-query message, which PostgreSQL runs as one transaction) now also takes
+//      an advisory transaction lock and marks that row finished, so the migration's
+//      changes and its "finished" commit together or not at all. A row that is started but
+//      never finished (and has no error logged) therefore belongs to a deploy that died
+//      before its script committed: nothing of it was applied. When an adapter connects,
+//      such rows are marked rolled back (what `prisma migrate resolve --rolled-back` does),
+//      under Prisma's own migration lock and after waiting for a script still running
+//      on the server for a client that died, so the next deploy applies the migration.
 // Pools let the process exit when idle, so a finished CLI command does not linger.
 import { clientRewritingResults, reportCatalogTypesAsText, TEXT_OID } from './pg-types.mjs'
 import { PrismaPg } from '@prisma/adapter-pg'
@@ -53,15 +66,79 @@ function fixed(adapter) {
   return withWholeScripts(adapter)
 }
 
+// Prisma's advisory lock for migrations (schema engine), and ours, held by a migration
+// script's transaction until it commits or rolls back.
+const PRISMA_MIGRATE_LOCK = 72707369
+const SCRIPT_LOCK = 72707370
+const INSERT_MIGRATION = /^\s*INSERT\s+INTO\s+(?:"?[\w$]+"?\.)?"?_prisma_migrations"?/i
+
+function quoted(text) {
+  return `'${String(text).replaceAll("'", "''")}'`
+}
+
 function withWholeScripts(adapter) {
+  // The id of the migration the engine has just recorded as started, if any.
+  let started = null
+  for (const method of ['queryRaw', 'executeRaw']) {
+    const original = adapter[method].bind(adapter)
+    adapter[method] = async (query) => {
+      const result = await original(query)
+      if (INSERT_MIGRATION.test(query.sql) && query.args.length > 0) started = query.args[0]
+      return result
+    }
+  }
   adapter.executeScript = async (script) => {
+    let whole = script
+    if (started !== null) {
+      whole =
+        `SELECT pg_advisory_xact_lock(${SCRIPT_LOCK});\n${script}\n;\n` +
+        `UPDATE "_prisma_migrations" SET finished_at = now() WHERE id = ${quoted(started)};`
+      started = null
+    }
     try {
-      await adapter.underlyingDriver().query(script)
+      await adapter.underlyingDriver().query(whole)
     } catch (error) {
       adapter.onError(error)
     }
   }
   return adapter
+}
+
+const INTERRUPTED_LOG =
+  'domainlayer: the deploy that started this migration stopped before its script committed; ' +
+  'nothing of it was applied, and the next deploy applies it again'
+
+/**
+ * Marks migrations whose deploy died before their script committed as rolled back, so the
+ * next `migrate deploy` applies them (instead of failing with P3009). Skipped while another
+ * deploy holds Prisma's migration lock: its unfinished row is its own work in progress.
+ */
+async function recoverInterruptedMigrations(pool) {
+  const client = await pool.connect()
+  try {
+    const table = await client.query("SELECT to_regclass('\"_prisma_migrations\"') IS NOT NULL AS present")
+    if (!table.rows[0].present) return
+    const locked = await client.query(`SELECT pg_try_advisory_lock(${PRISMA_MIGRATE_LOCK}) AS ok`)
+    if (!locked.rows[0].ok) return
+    try {
+      // A script still running for a client that died finishes (or fails) first.
+      await client.query(`SELECT pg_advisory_lock(${SCRIPT_LOCK})`)
+      await client.query(`SELECT pg_advisory_unlock(${SCRIPT_LOCK})`)
+      const recovered = await client.query(
+        `UPDATE "_prisma_migrations" SET rolled_back_at = now(), logs = $1
+         WHERE finished_at IS NULL AND rolled_back_at IS NULL AND logs IS NULL
+         RETURNING migration_name`,
+        [INTERRUPTED_LOG],
+      )
+      for (const row of recovered.rows) {
+        console.error(`domainlayer: migration ${row.migration_name} was interrupted before it committed; it will be applied again`)
+      }
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK})`)
+    }
+  } finally {
+    client.release()
+  }
 }
 
 const POOL_OPTIONS = { Client: CatalogTextClient, allowExitOnIdle: true, idleTimeoutMillis: 1000 }
@@ -80,7 +157,9 @@ export class SchemaEnginePgFactory extends PrismaPg {
   }
 
   async connect() {
-    return fixed(await super.connect())
+    const adapter = fixed(await super.connect())
+    await recoverInterruptedMigrations(adapter.underlyingDriver())
+    return adapter
   }
 
   async connectToShadowDb() {

@@ -32,6 +32,7 @@ from domainlayer.client import connect_client
 from domainlayer.coach import repository as coach_repo
 from domainlayer.coach.errors import RateLimitExceeded
 from domainlayer.coach.repository import AuthRepository
+from domainlayer.coach.tokens import token_digest
 from domainlayer.database import resolve_database_url
 from domainlayer.madfam.repository import LeadRepository
 from domainlayer.pool import connect_pool
@@ -76,7 +77,9 @@ async def run(iterations: int, requests: int) -> None:
         )
 
         async def validate_asyncpg() -> None:
-            await conn.fetchrow(coach_repo._TOUCH_SESSION, session.token, "2026-11-25T12:00:00")
+            await conn.fetchrow(
+                coach_repo._TOUCH_SESSION, token_digest(session.token), "2026-11-25T12:00:00"
+            )
 
         counter_ids = iter(range(10**9))
 

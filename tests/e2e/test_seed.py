@@ -4,6 +4,7 @@ products chosen, scale, and failures that leave a product untouched."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 
 import asyncpg
@@ -97,6 +98,18 @@ async def test_every_product_is_seeded_with_what_its_document_describes(
             )
             == 1
         )
+        # coach: codes and session tokens are kept only as SHA-256 digests (issue 14).
+        stored = await conn.fetch(
+            'SELECT code AS v FROM coach."AuthCode" UNION ALL'
+            ' SELECT "sessionId" FROM coach."UserSession" UNION ALL'
+            ' SELECT "authCodeUsed" FROM coach."UserSession"'
+        )
+        assert stored and all(re.fullmatch("[0-9a-f]{64}", r["v"]) for r in stored)
+        # madfam: no webhook URL in clear (sealed with a key, none stored without one).
+        webhooks = [
+            r["w"] for r in await conn.fetch('SELECT "webhookUrl" AS w FROM madfam."Integration"')
+        ]
+        assert not any(w and w.startswith("http") for w in webhooks), webhooks
         # madfam: scores and tiers come from the rules.
         leads = await conn.fetch('SELECT * FROM madfam."Lead"')
         assert len({r["tier"] for r in leads}) >= 3 and len({r["source"] for r in leads}) >= 3

@@ -131,7 +131,9 @@ async def test_maintenance_cleans_up_and_archives_in_one_run(
     gone = await auth.issue_code("skool-1", "Ana", NOW - timedelta(days=40))
     old = await auth.redeem_code(gone.code, now=NOW - timedelta(days=40), **DEVICE)
     await db.execute(
-        'UPDATE coach."UserSession" SET "isActive" = false WHERE "sessionId" = $1', old.token
+        'UPDATE coach."UserSession" SET "isActive" = false '
+        "WHERE \"sessionId\" = encode(sha256(convert_to($1, 'UTF8')), 'hex')",
+        old.token,
     )
     # a used, expired code whose session is still live: kept (the FK needs it)
     kept = await auth.issue_code("skool-2", "Bo", NOW - timedelta(days=1))

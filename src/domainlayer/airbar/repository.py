@@ -5,16 +5,24 @@ The rules (trust, lifetimes, suspicion, the funnel, health thresholds) are in
 limit holds under concurrent logins because a new session is opened in a transaction
 that first locks the user's row (``SELECT ... FOR UPDATE``, raw: the client has no
 locking read), so two logins of one user count the active sessions one after the other.
+
+Bursts of logins of one user (a client retrying, many tabs) queue in the process first, on
+a lock per user, and only then take a connection and the row lock: otherwise every
+connection of the pool would sit waiting on that one row while later logins gave up
+waiting for a connection (issue 14, finding 12). Across processes the row lock alone
+orders them; the transaction may wait longer for its connection than the default.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +37,22 @@ from prisma.models import (
 from domainlayer.errors import NotFoundError
 from domainlayer.flags import FlagRule, is_enabled
 from domainlayer.repository import translating_errors, unit_of_work
+from domainlayer.validation import (
+    boolean,
+    choice,
+    decimal,
+    ident,
+    integer,
+    json_object,
+    moment,
+    number,
+    optional_ident,
+    optional_moment,
+    optional_text,
+    refusing_as,
+    strings,
+    text,
+)
 
 from .errors import SessionExpired, SessionNotFound, SessionRevoked
 from .rules import (
@@ -66,20 +90,16 @@ __all__ = [
 ]
 
 
+#: How long a login may wait for a connection, and run, under a burst from other processes.
+LOGIN_MAX_WAIT = timedelta(seconds=30)
+LOGIN_TIMEOUT = timedelta(seconds=30)
+
+
 def _token_hash(token: str) -> Base64:
     return Base64.encode(hashlib.sha256(token.encode()).digest())
 
 
-def _text(value: str, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidAirbarInput(f"{name} is required")
-    return value
-
-
-def _aware(now: datetime) -> datetime:
-    if not isinstance(now, datetime) or now.tzinfo is None:
-        raise InvalidAirbarInput("now must be a timezone-aware datetime")
-    return now
+#: Every airbar refusal of an argument is an InvalidAirbarInput.
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +115,21 @@ class SessionRepository:
     """User sessions: 7 days, 30 with remember-me on a trusted device, a per-user limit."""
 
     def __init__(self, client: Prisma, *, max_sessions: int = DEFAULT_MAX_SESSIONS) -> None:
-        if max_sessions < 1:
-            raise InvalidAirbarInput("the session limit is at least 1")
+        with refusing_as(InvalidAirbarInput):
+            integer("max_sessions", max_sessions, 1, 10_000)
         self._client = client
         self._max_sessions = max_sessions
+        # One asyncio.Lock per user with a login in flight (gone when nobody holds it).
+        self._login_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _login_lock(self, user_id: str) -> asyncio.Lock:
+        lock = self._login_locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._login_locks[user_id] = lock
+        return lock
 
     async def open(
         self,
@@ -117,13 +148,54 @@ class SessionRepository:
         city: str | None = None,
     ) -> OpenedSession:
         """Open a session; past the limit, the user's oldest active sessions are revoked."""
-        _aware(now)
-        _text(user_id, "user_id")
-        _text(ip_address, "ip_address")
-        if device_type not in ("desktop", "mobile", "tablet"):
-            raise InvalidAirbarInput(f"device type is desktop, mobile or tablet: {device_type!r}")
+        with refusing_as(InvalidAirbarInput):
+            now = moment("now", now)
+            user_id = ident("user_id", user_id)
+            text("device_fingerprint", device_fingerprint, 500)
+            choice("device_type", device_type, ("desktop", "mobile", "tablet"))
+            text("ip_address", ip_address, 100)
+            text("country", country, 100)
+            boolean("remember_me", remember_me)
+            boolean("is_vpn", is_vpn)
+            for value, name in (
+                (device_name, "device_name"),
+                (os, "os"),
+                (browser, "browser"),
+                (city, "city"),
+            ):
+                optional_text(name, value, 200)
         token = secrets.token_urlsafe(32)
-        async with unit_of_work(self._client) as tx:
+        async with self._login_lock(user_id):
+            return await self._open(
+                user_id,
+                token,
+                now=now,
+                remember_me=remember_me,
+                is_vpn=is_vpn,
+                fields={
+                    "deviceFingerprint": device_fingerprint,
+                    "deviceType": device_type,
+                    "deviceName": device_name,
+                    "os": os,
+                    "browser": browser,
+                    "ipAddress": ip_address,
+                    "country": country,
+                    "city": city,
+                },
+            )
+
+    async def _open(
+        self,
+        user_id: str,
+        token: str,
+        *,
+        now: datetime,
+        remember_me: bool,
+        is_vpn: bool,
+        fields: dict[str, Any],
+    ) -> OpenedSession:
+        device_fingerprint, country = fields["deviceFingerprint"], fields["country"]
+        async with unit_of_work(self._client, max_wait=LOGIN_MAX_WAIT, timeout=LOGIN_TIMEOUT) as tx:
             locked = await tx.query_raw(
                 "SELECT id FROM airbar.users WHERE id = $1 FOR UPDATE", user_id
             )
@@ -159,14 +231,7 @@ class SessionRepository:
                 data={
                     "user": {"connect": {"id": user_id}},
                     "tokenHash": _token_hash(token),
-                    "deviceFingerprint": device_fingerprint,
-                    "deviceType": device_type,
-                    "deviceName": device_name,
-                    "os": os,
-                    "browser": browser,
-                    "ipAddress": ip_address,
-                    "country": country,
-                    "city": city,
+                    **fields,  # type: ignore[typeddict-item]
                     "isTrustedDevice": terms.trusted_device,
                     "rememberMe": terms.remember_me,
                     "isVpn": is_vpn,
@@ -183,8 +248,9 @@ class SessionRepository:
 
     async def validate(self, token: str, now: datetime) -> AirbarUserSession:
         """The live session for ``token`` (its last activity updated), or a typed error."""
-        _text(token, "token")
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            text("token", token, 500)
+            now = moment("now", now)
         with translating_errors():
             session = await self._client.airbarusersession.find_unique(
                 where={"tokenHash": _token_hash(token)}
@@ -210,8 +276,10 @@ class SessionRepository:
 
     async def revoke(self, session_id: str, *, reason: str, now: datetime) -> None:
         """Revoke one active session."""
-        _text(reason, "reason")
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            ident("session_id", session_id)
+            text("reason", reason, 200)
+            now = moment("now", now)
         with translating_errors():
             done = await self._client.airbarusersession.update_many(
                 where={"id": session_id, "isActive": True},
@@ -222,8 +290,10 @@ class SessionRepository:
 
     async def revoke_all(self, user_id: str, *, reason: str, now: datetime) -> int:
         """Revoke every active session of the user; returns how many."""
-        _text(reason, "reason")
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            ident("user_id", user_id)
+            text("reason", reason, 200)
+            now = moment("now", now)
         with translating_errors():
             return await self._client.airbarusersession.update_many(
                 where={"userId": user_id, "isActive": True},
@@ -232,7 +302,9 @@ class SessionRepository:
 
     async def active_sessions(self, user_id: str, now: datetime) -> list[AirbarUserSession]:
         """The user's sessions that still let them in, newest first."""
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            ident("user_id", user_id)
+            now = moment("now", now)
         with translating_errors():
             sessions = await self._client.airbarusersession.find_many(
                 where={"userId": user_id, "isActive": True}, order={"createdAt": "desc"}
@@ -274,14 +346,28 @@ class AnalyticsRepository:
         revenue: Decimal | None = None,
     ) -> AirbarUserAnalytics:
         """Store one event (validated: its type, funnel step, revenue)."""
-        _aware(now)
-        if event_type not in EVENT_TYPES:
-            raise InvalidAirbarInput(f"event type is one of {sorted(EVENT_TYPES)}")
-        _text(event_name, "event_name")
-        if funnel_step is not None and funnel_step not in FUNNEL_STEPS:
-            raise InvalidAirbarInput(f"funnel step is one of {FUNNEL_STEPS}")
-        if revenue is not None and Decimal(revenue) < 0:
-            raise InvalidAirbarInput("revenue is never negative")
+        with refusing_as(InvalidAirbarInput):
+            now = moment("now", now)
+            choice("event_type", event_type, EVENT_TYPES)
+            text("event_name", event_name, 200)
+            if funnel_step is not None:
+                choice("funnel_step", funnel_step, FUNNEL_STEPS)
+            optional_ident("user_id", user_id)
+            for value, name in (
+                (session_id, "session_id"),
+                (page, "page"),
+                (traffic_source, "traffic_source"),
+                (utm_campaign, "utm_campaign"),
+                (device_type, "device_type"),
+                (country, "country"),
+            ):
+                optional_text(name, value, 2048)
+            if properties is not None:
+                properties = json_object("properties", properties)
+            if revenue is not None:
+                if isinstance(revenue, Decimal) and revenue.is_finite() and revenue < 0:
+                    raise InvalidAirbarInput("revenue is never negative")
+                revenue = decimal("revenue", revenue, Decimal(0), Decimal("1e12"))
         data: dict[str, Any] = {
             "eventType": event_type,
             "eventName": event_name,
@@ -310,14 +396,18 @@ class AnalyticsRepository:
         user_id: str | None = None,
     ) -> FunnelReport:
         """The funnel (landing -> registration -> first booking -> payment) over a period."""
+        with refusing_as(InvalidAirbarInput):
+            user_id = optional_ident("user_id", user_id)
+            since = optional_moment("since", since)
+            until = optional_moment("until", until)
         where: dict[str, Any] = {"funnelStep": {"not": None}, "userId": {"not": None}}
         if user_id is not None:
             where["userId"] = user_id
         moments: dict[str, datetime] = {}
         if since is not None:
-            moments["gte"] = _aware(since)
+            moments["gte"] = since
         if until is not None:
-            moments["lt"] = _aware(until)
+            moments["lt"] = until
         if moments:
             where["occurredAt"] = moments
         with translating_errors():
@@ -329,8 +419,8 @@ class AnalyticsRepository:
 
     async def journey(self, user_id: str) -> UserJourney:
         """One user's way through the funnel: steps reached (and when), the next step."""
-        if not isinstance(user_id, str) or not user_id.strip():
-            raise InvalidAirbarInput("user_id is required")
+        with refusing_as(InvalidAirbarInput):
+            ident("user_id", user_id)
         with translating_errors():
             rows = await self._client.airbaruseranalytics.find_many(
                 where={"userId": user_id, "NOT": [{"funnelStep": None}]}
@@ -368,7 +458,22 @@ class HealthRepository:
         region: str | None = None,
     ) -> AirbarSystemHealth:
         """Store a snapshot of a named service; its status comes from the thresholds."""
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            now = moment("now", now)
+            choice("service", service, SERVICES)
+            for value, name in (
+                (uptime_percentage, "uptime_percentage"),
+                (cpu_usage, "cpu_usage"),
+                (memory_usage, "memory_usage"),
+            ):
+                if value is not None:
+                    number(name, value, 0, 100)
+            if error_rate is not None:
+                number("error_rate", error_rate, 0, 1e6)
+            for count, name in ((response_time_ms, "response_time_ms"), (throughput, "throughput")):
+                if count is not None:
+                    integer(name, count)
+            optional_text("region", region, 100)
         status = snapshot_status(
             service,
             uptime_percentage=uptime_percentage,
@@ -397,7 +502,10 @@ class HealthRepository:
 
     async def record_kpi(self, name: str, value: float, *, now: datetime) -> AirbarSystemHealth:
         """Store a business KPI reading (booking / registration completion, in percent)."""
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            now = moment("now", now)
+            choice("name", name, KPI_BASELINES)
+            value = number("value", value, 0, 100)
         status = kpi_status(name, value)
         with translating_errors():
             return await self._client.airbarsystemhealth.create(
@@ -413,8 +521,9 @@ class HealthRepository:
 
     async def status(self, *, since: datetime, until: datetime) -> HealthStatus:
         """Per service: uptime %, error rate, p50 response time and status; latest KPIs."""
-        if _aware(until) <= _aware(since):
-            raise InvalidAirbarInput("the period ends before it starts")
+        with refusing_as(InvalidAirbarInput):
+            if moment("until", until) <= moment("since", since):
+                raise InvalidAirbarInput("the period ends before it starts")
         with translating_errors():
             rows = await self._client.airbarsystemhealth.find_many(
                 where={"checkedAt": {"gte": since, "lt": until}}, order={"checkedAt": "asc"}
@@ -459,12 +568,18 @@ class AirbarFlagRepository:
         metadata: Mapping[str, Any] | None = None,
     ) -> AirbarFeatureFlag:
         """Create or replace flag ``key`` (validated before anything is written)."""
-        _text(name, "name")
-        if any(not isinstance(s, str) or not s.strip() for s in segments):
-            raise InvalidAirbarInput("segments are non-empty names")
-        for moment in (starts_at, ends_at):
-            if moment is not None:
-                _aware(moment)
+        with refusing_as(InvalidAirbarInput):
+            ident("key", key)
+            text("name", name, 200)
+            segments = strings("segments", segments)
+            boolean("enabled", enabled)
+            integer("rollout_percentage", rollout_percentage, 0, 100)
+            optional_text("season", season, 100)
+            optional_text("description", description, 10_000)
+            starts_at = optional_moment("starts_at", starts_at)
+            ends_at = optional_moment("ends_at", ends_at)
+            if metadata is not None:
+                metadata = json_object("metadata", metadata)
         flag_rule(
             key=key,
             enabled=enabled,
@@ -492,6 +607,8 @@ class AirbarFlagRepository:
 
     async def set_rollout(self, key: str, percentage: int) -> AirbarFeatureFlag:
         """Change the rollout percentage (0..100)."""
+        with refusing_as(InvalidAirbarInput):
+            integer("percentage", percentage, 0, 100)
         flag = await self._get(key)
         self._rule(flag.model_copy(update={"rolloutPercentage": percentage}))
         with translating_errors():
@@ -503,14 +620,18 @@ class AirbarFlagRepository:
 
     async def is_enabled(self, key: str, user_id: str, *, now: datetime) -> bool:
         """Whether the user (by their segment) gets flag ``key`` at ``now``."""
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            ident("user_id", user_id)
+            now = moment("now", now)
         flag = await self._get(key)
         segment = await self._segment(user_id)
         return is_enabled(self._rule(flag), user_id, groups=(segment,), now=now)
 
     async def enabled_for(self, user_id: str, *, now: datetime) -> list[str]:
         """Keys of every flag the user gets at ``now``."""
-        _aware(now)
+        with refusing_as(InvalidAirbarInput):
+            ident("user_id", user_id)
+            now = moment("now", now)
         segment = await self._segment(user_id)
         with translating_errors():
             flags = await self._client.airbarfeatureflag.find_many(
@@ -521,6 +642,8 @@ class AirbarFlagRepository:
         ]
 
     async def _get(self, key: str) -> AirbarFeatureFlag:
+        with refusing_as(InvalidAirbarInput):
+            ident("key", key)
         check_flag_key(key)
         with translating_errors():
             flag = await self._client.airbarfeatureflag.find_unique(where={"key": key})

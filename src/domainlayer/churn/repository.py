@@ -27,8 +27,25 @@ from domainlayer.batching import (
 from domainlayer.clock import checked_now
 from domainlayer.errors import InvalidInputError, NotFoundError
 from domainlayer.repository import ClientSql, translating_errors, unit_of_work
+from domainlayer.validation import (
+    choice,
+    ident,
+    json_object,
+    moment,
+    number,
+    optional_text,
+    refusing_as,
+    text,
+)
 
-from .rules import Retention, RiskLevel, behaviour_metrics, risk_level, should_alert
+from .rules import (
+    InvalidProbabilityError,
+    Retention,
+    RiskLevel,
+    behaviour_metrics,
+    risk_level,
+    should_alert,
+)
 
 __all__ = ["TICKET_FLOW", "ChurnRepository", "RecordedPrediction", "RetentionReport"]
 
@@ -144,9 +161,18 @@ class ChurnRepository:
         confidence: float | None = None,
         feature_importance: dict[str, float] | None = None,
     ) -> RecordedPrediction:
+        ident("customer_id", customer_id)
+        with refusing_as(InvalidProbabilityError):
+            number("probability", probability, 0, 1)
+        ident("model_version", model_version)
+        now = moment("now", now)
+        if confidence is not None:
+            number("confidence", confidence, 0, 1)
+        if feature_importance is not None:
+            feature_importance = json_object("feature_importance", feature_importance, max_depth=1)
+            for feature, weight in feature_importance.items():
+                number(f"feature_importance[{feature!r}]", weight, -1e12, 1e12)
         level = risk_level(probability)
-        if confidence is not None and not 0 <= confidence <= 1:
-            raise InvalidInputError("confidence must be in 0..1")
         async with unit_of_work(self._client) as tx:
             rows = await tx.query_raw(
                 'SELECT "riskLevel"::text AS level FROM churn."Customer" WHERE id = $1 FOR UPDATE',
@@ -248,8 +274,11 @@ class ChurnRepository:
 
     async def acknowledge_alert(self, alert_id: str, by: str, now: datetime) -> None:
         """Acknowledge an open alert (who and when)."""
+        ident("alert_id", alert_id)
         if not isinstance(by, str) or not by.strip():
             raise InvalidInputError("say who acknowledges the alert")
+        text("by", by, 200)
+        now = moment("now", now)
         with translating_errors():
             done = await self._client.alert.update_many(
                 where={"id": alert_id, "status": enums.AlertStatus.OPEN},
@@ -282,8 +311,12 @@ class ChurnRepository:
         now: datetime,
         resolution: str | None,
     ) -> None:
+        ident("alert_id", alert_id)
         if not isinstance(by, str) or not by.strip():
             raise InvalidInputError("say who closes the alert")
+        text("by", by, 200)
+        now = moment("now", now)
+        optional_text("resolution", resolution, 10_000)
         with translating_errors():
             done = await self._client.alert.update_many(
                 where={
@@ -305,6 +338,8 @@ class ChurnRepository:
 
     async def recompute_metrics(self, customer_id: str, now: datetime) -> Customer:
         """Recompute the customer's behaviour metrics (`behaviour_metrics`) and store them."""
+        ident("customer_id", customer_id)
+        now = moment("now", now)
         async with unit_of_work(self._client) as tx:
             # The row lock orders concurrent recomputes; the last one sees every order.
             locked = await tx.query_raw(
@@ -332,6 +367,9 @@ class ChurnRepository:
 
     async def move_ticket(self, ticket_id: str, status: str, *, now: datetime) -> SupportTicket:
         """Move a ticket along TICKET_FLOW, stamping first response, resolution and closing."""
+        ident("ticket_id", ticket_id)
+        choice("status", status, TICKET_FLOW)
+        now = moment("now", now)
         async with unit_of_work(self._client) as tx:
             ticket = await tx.supportticket.find_unique(where={"id": ticket_id})
             if ticket is None:

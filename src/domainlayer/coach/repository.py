@@ -8,7 +8,9 @@ The invariants hold under concurrent callers because each is one SQL statement:
   unexpired code, and the session is inserted from that UPDATE's result, so of any number
   of concurrent redeemers exactly one gets a row back.
 The client cannot express an upsert-with-condition or a CTE, so these use its raw queries
-(one place per rule, here). Tokens and codes come from `secrets`.
+(one place per rule, here). Tokens and codes come from `secrets`; the tables keep only their
+SHA-256 (:mod:`.tokens`): a code is shown once, when issued, a token once, when its session
+opens, and a value read from a table does not validate.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ from domainlayer.batching import (
 from domainlayer.clock import checked_now
 from domainlayer.errors import InfrastructureError, InvalidInputError
 from domainlayer.repository import raw_sql, translating_errors, unit_of_work
+from domainlayer.validation import (
+    choice,
+    ident,
+    integer,
+    moment,
+    number,
+    optional_moment,
+    optional_text,
+    strings,
+    text,
+)
 
 from .errors import (
     AuthCodeNotFound,
@@ -62,6 +75,7 @@ from .rules import (
     determine_user_role,
     rate_limit_day,
 )
+from .tokens import token_digest
 
 __all__ = [
     "AuthRepository",
@@ -147,12 +161,6 @@ def _naive_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
 
 
-def _require(value: str, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{name} is required")
-    return value
-
-
 class AuthRepository:
     """Auth codes, their rate limit, and the sessions they open.
 
@@ -168,9 +176,12 @@ class AuthRepository:
     async def issue_code(
         self, skool_user_id: str, skool_username: str, now: datetime
     ) -> IssuedCode:
-        """A new code for the Skool user, or RateLimitExceeded past 5 today (nothing created)."""
-        _require(skool_user_id, "skool_user_id")
-        _require(skool_username, "skool_username")
+        """A new code for the Skool user, or RateLimitExceeded past 5 today (nothing created).
+
+        The code is in the result only: the table keeps its SHA-256."""
+        ident("skool_user_id", skool_user_id)
+        text("skool_username", skool_username, 200)
+        now = moment("now", now)
         code = auth_code_string(now, secrets.token_urlsafe(12))
         expires = now + AUTH_CODE_TTL
         row = await self._sql.fetchrow(
@@ -180,7 +191,7 @@ class AuthRepository:
             rate_limit_day(now).isoformat(),
             _naive_utc(now),
             _new_id(),
-            code,
+            token_digest(code),
             skool_username,
             _naive_utc(expires),
             MAX_CODES_PER_DAY,
@@ -204,40 +215,46 @@ class AuthRepository:
         device_fingerprint: str,
     ) -> OpenedSession:
         """Use the code once and open a 30-day session; concurrent redeemers get one session."""
-        _require(code, "code")
-        for value, name in ((ip_address, "ip_address"), (user_agent, "user_agent")):
-            _require(value, name)
-        _require(device_fingerprint, "device_fingerprint")
+        text("code", code, 200)
+        now = moment("now", now)
+        text("ip_address", ip_address, 100)
+        text("user_agent", user_agent, 2000)
+        text("device_fingerprint", device_fingerprint, 500)
         token = secrets.token_urlsafe(32)
+        digest = token_digest(code)
         row = await self._sql.fetchrow(
             _REDEEM_CODE,
-            code,
+            digest,
             _naive_utc(now),
             ip_address,
             user_agent,
             device_fingerprint,
             _new_id(),
-            token,
+            token_digest(token),
             _naive_utc(now + SESSION_TTL),
         )
         if not row:
-            exists = await self._client.authcode.find_unique(where={"code": code})
+            with translating_errors():
+                exists = await self._client.authcode.find_unique(where={"code": digest})
             if exists is None:
-                raise AuthCodeNotFound(f"no auth code {code!r}")
-            raise AuthCodeUnavailable(f"auth code {code!r} was used, deactivated or expired")
+                raise AuthCodeNotFound("no such auth code")
+            raise AuthCodeUnavailable("the auth code was used, deactivated or expired")
         return OpenedSession(
             token, row["skoolUserId"], row["skoolUsername"], _utc(row["expiresAt"])
         )
 
     async def validate_session(self, token: str, now: datetime) -> OpenedSession:
         """The live session for ``token`` (its lastActive is updated), or a typed error."""
-        _require(token, "token")
-        row = await self._sql.fetchrow(_TOUCH_SESSION, token, _naive_utc(now))
+        text("token", token, 500)
+        now = moment("now", now)
+        digest = token_digest(token)
+        row = await self._sql.fetchrow(_TOUCH_SESSION, digest, _naive_utc(now))
         if row:
             return OpenedSession(
                 token, row["skoolUserId"], row["skoolUsername"], _utc(row["expiresAt"])
             )
-        session = await self._client.coachusersession.find_unique(where={"sessionId": token})
+        with translating_errors():
+            session = await self._client.coachusersession.find_unique(where={"sessionId": digest})
         if session is None:
             raise SessionNotFound("no session for this token")
         if not session.isActive:
@@ -495,8 +512,10 @@ class CoachingRepository:
         self, *, client_id: str, coach_id: str, scheduled_for: datetime, duration_min: int = 30
     ) -> Appointment:
         """A scheduled appointment with its own LiveKit room id."""
-        if duration_min <= 0:
-            raise InvalidInputError("an appointment lasts more than 0 minutes")
+        ident("client_id", client_id)
+        ident("coach_id", coach_id)
+        scheduled_for = moment("scheduled_for", scheduled_for)
+        integer("duration_min", duration_min, 1, 24 * 60)  # more than 0 minutes, at most a day
         with translating_errors():
             return await self._client.appointment.create(
                 data={
@@ -509,7 +528,9 @@ class CoachingRepository:
             )
 
     async def cancel_appointment(self, appointment_id: str, *, by: str, now: datetime) -> None:
-        _require(by, "by")
+        ident("appointment_id", appointment_id)
+        text("by", by, 200)
+        now = moment("now", now)
         with translating_errors():
             done = await self._client.appointment.update_many(
                 where={"id": appointment_id, "status": {"in": ["scheduled", "active"]}},
@@ -520,6 +541,9 @@ class CoachingRepository:
 
     async def join_room(self, *, room_id: str, user_id: str, now: datetime) -> CoachSession:
         """The participant's session for the appointment's room: created on first join."""
+        ident("room_id", room_id)
+        ident("user_id", user_id)
+        now = moment("now", now)
         with translating_errors():
             appointment = await self._client.appointment.find_unique(where={"roomId": room_id})
             if appointment is None or appointment.status == "cancelled":
@@ -540,6 +564,7 @@ class CoachingRepository:
             )
 
     async def record_warning(self, session_id: str) -> int:
+        ident("session_id", session_id)
         with translating_errors():
             session = await self._client.coachsession.update(
                 where={"id": session_id}, data={"warningsSent": {"increment": 1}}
@@ -557,6 +582,9 @@ class CoachingRepository:
         ai_summary: str | None = None,
         summary: str | None = None,
     ) -> None:
+        optional_text("transcript", transcript, 1_000_000)
+        optional_text("ai_summary", ai_summary, 100_000)
+        optional_text("summary", summary, 100_000)
         await self._close(session_id, "completed", now, transcript, ai_summary, summary)
 
     async def cancel_session(self, session_id: str, *, now: datetime) -> None:
@@ -571,6 +599,8 @@ class CoachingRepository:
         ai_summary: str | None,
         summary: str | None,
     ) -> None:
+        ident("session_id", session_id)
+        now = moment("now", now)
         with translating_errors():
             done = await self._client.coachsession.update_many(
                 where={"id": session_id, "status": "active"},
@@ -588,6 +618,11 @@ class CoachingRepository:
     async def rate_session(
         self, session_id: str, *, rating: int, tip: float | None = None, comment: str | None = None
     ) -> SessionRating:
+        ident("session_id", session_id)
+        integer("rating", rating, -(2**31), 2**31 - 1)
+        if tip is not None:
+            number("tip", tip, -1e9, 1e9)
+        optional_text("comment", comment, 10_000)
         check_rating(rating, tip)
         with translating_errors():
             # The scalar sessionId (not a nested connect): a second rating then meets the
@@ -602,7 +637,10 @@ class CoachingRepository:
             )
 
     async def post_message(self, session_id: str, user_id: str, sender: str, content: str) -> None:
-        _require(content, "content")
+        ident("session_id", session_id)
+        ident("user_id", user_id)
+        text("sender", sender, 100)
+        text("content", content, 100_000)
         with translating_errors():
             await self._client.message.create(
                 data={
@@ -616,6 +654,12 @@ class CoachingRepository:
     async def complete_onboarding(
         self, user_id: str, *, goals: str, symptoms: str, initial_mood: int, now: datetime
     ) -> None:
+        ident("user_id", user_id)
+        text("goals", goals, 10_000, blank=True)
+        text("symptoms", symptoms, 10_000, blank=True)
+        now = moment("now", now)
+        if isinstance(initial_mood, bool) or not isinstance(initial_mood, int):
+            raise InvalidInputError("initial_mood must be an int, 1..5 stars")
         if not 1 <= initial_mood <= 5:
             raise InvalidInputError("the initial mood is 1..5 stars")
         fields = {
@@ -642,6 +686,9 @@ class CoachingRepository:
         challenges: Sequence[str] = (),
     ) -> str:
         """Push facts and challenges (atomic array pushes) and return the context text."""
+        ident("user_id", user_id)
+        facts = strings("facts", facts, max_len=2000)
+        challenges = strings("challenges", challenges, max_len=2000)
         with translating_errors():
             profile = await self._client.coachprofile.update(
                 where={"userId": user_id},
@@ -666,11 +713,18 @@ class CoachingRepository:
         error: str | None = None,
     ) -> SkoolMonitoringLog:
         """Log one Skool monitoring run; a run with an ``error`` is logged as failed."""
-        if community not in ("ultra", "vagus"):
-            raise InvalidInputError(f"community is ultra or vagus: {community!r}")
+        choice("community", community, ("ultra", "vagus"))
         counts = (members_found, new_members, cancelled_members, duration_ms)
         if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
             raise InvalidInputError("member counts and the duration are whole numbers >= 0")
+        for count, name in zip(
+            counts,
+            ("members_found", "new_members", "cancelled_members", "duration_ms"),
+            strict=True,
+        ):
+            integer(name, count)
+        now = moment("now", now)
+        optional_text("error", error, 10_000)
         if new_members > members_found:
             raise InvalidInputError("a run cannot find more new members than members")
         with translating_errors():
@@ -697,8 +751,11 @@ class CoachingRepository:
         end_date: datetime | None = None,
     ) -> CoachUser:
         """Record a Skool status change and re-determine the user's role, in one transaction."""
-        if community not in ("ultra", "vagus"):
-            raise InvalidInputError(f"community is ultra or vagus: {community!r}")
+        ident("user_id", user_id)
+        choice("community", community, ("ultra", "vagus"))
+        text("new_status", new_status, 100)
+        now = moment("now", now)
+        end_date = optional_moment("end_date", end_date)
         field = "ultraSubscriptionStatus" if community == "ultra" else "vagusSubscriptionStatus"
         async with unit_of_work(self._client) as tx:
             user = await tx.coachuser.find_unique(where={"id": user_id})

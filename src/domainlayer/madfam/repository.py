@@ -1,7 +1,9 @@
 """madfam's repositories: leads (scored by the rules) and the email queue.
 
 Creating a lead writes the Lead, its `lead.created` activity, an AnalyticsEvent and the
-welcome EmailQueue row in one transaction: all four or none. Email workers claim pending
+welcome EmailQueue row in one transaction: all four or none. Given an idempotency key, a
+retry of the call (after a timeout, a lost answer) returns the lead the first call stored,
+and writes nothing: the key is unique, and the statement upserts on it. Email workers claim pending
 rows with `FOR UPDATE SKIP LOCKED` in one statement (the client cannot express row locks),
 which marks them `sending`: two workers never hold the same email. A failed send goes back
 to `pending` until it has had `max_attempts`, then stays `failed`. A claim is a lease
@@ -28,6 +30,19 @@ from domainlayer.clock import checked_now
 from domainlayer.errors import InfrastructureError, InvalidInputError, NotFoundError
 from domainlayer.flags import FlagRule, is_enabled
 from domainlayer.repository import ClientSql, raw_sql, translating_errors, unit_of_work
+from domainlayer.validation import (
+    boolean,
+    choice,
+    ident,
+    integer,
+    json_object,
+    moment,
+    optional_ident,
+    optional_text,
+    refusing_as,
+    strings,
+    text,
+)
 
 from .calculations import ProjectEstimate, RoiResult
 from .rules import (
@@ -68,25 +83,32 @@ MAX_EMAIL_ATTEMPTS: Final = 3
 # The lead, its `lead_created` activity, the `lead.created` event and the welcome email in
 # one statement (a data-modifying CTE): atomic without a transaction, one round trip instead
 # of six (begin, four inserts, commit). The client cannot express it, so it is raw SQL here.
+# With an idempotency key ($21) that is already stored, ON CONFLICT ... DO UPDATE returns
+# the stored lead (also when a concurrent call committed it after this statement began:
+# DO NOTHING would return nothing) and `inserted` is false, so nothing else is written. The
+# update sets the key to itself, so the stored lead stays as the first call wrote it.
 _CREATE_LEAD = """
 WITH lead AS (
     INSERT INTO madfam."Lead" (id, email, "firstName", "lastName", company, phone, tier,
-        message, source, score, industry, "companySize", "createdAt", "updatedAt")
+        message, source, score, industry, "companySize", "idempotencyKey", "createdAt",
+        "updatedAt")
     VALUES ($1, $2, $3::text, $4::text, $5::text, $6::text, $7::text::madfam."ServiceTier",
-        $8::text, $9::text::madfam."LeadSource", $10::int, $11::text, $12::text,
+        $8::text, $9::text::madfam."LeadSource", $10::int, $11::text, $12::text, $21::text,
         now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-    RETURNING *
+    ON CONFLICT ("idempotencyKey") DO UPDATE SET "idempotencyKey" = "Lead"."idempotencyKey"
+    RETURNING *, (xmax = 0) AS inserted
 ), activity AS (
     INSERT INTO madfam."LeadActivity" (id, type, description, "leadId", metadata, "createdAt")
-    SELECT $13, 'lead_created', $14, lead.id, $15::text::jsonb, lead."createdAt" FROM lead
+    SELECT $13, 'lead_created', $14, lead.id, $15::text::jsonb, lead."createdAt"
+    FROM lead WHERE lead.inserted
 ), event AS (
     INSERT INTO madfam."AnalyticsEvent" (id, event, properties, "createdAt")
-    SELECT $16, 'lead.created', $17::text::jsonb, lead."createdAt" FROM lead
+    SELECT $16, 'lead.created', $17::text::jsonb, lead."createdAt" FROM lead WHERE lead.inserted
 ), email AS (
     INSERT INTO madfam."EmailQueue" (id, "to", subject, template, data, "createdAt",
         "updatedAt")
     SELECT $18, $19::text::jsonb, 'Welcome to MADFAM', 'welcome', $20::text::jsonb,
-        lead."createdAt", lead."createdAt" FROM lead
+        lead."createdAt", lead."createdAt" FROM lead WHERE lead.inserted
 )
 SELECT * FROM lead
 """
@@ -121,12 +143,30 @@ class LeadRepository:
         industry: str | None = None,
         company_size: str | None = None,
         source: str = "WEBSITE",
+        idempotency_key: str | None = None,
     ) -> Lead:
-        """Score and store a lead with its activity, analytics event and welcome email."""
-        if tier not in ServiceTier.__members__:
-            raise InvalidInputError(f"unknown service tier: {tier!r}")
-        if source not in LEAD_SOURCES:
-            raise InvalidInputError(f"unknown lead source: {source!r}")
+        """Score and store a lead with its activity, analytics event and welcome email.
+
+        With ``idempotency_key`` (the caller's, e.g. a request id; at most 200 characters),
+        a call that repeats a stored key returns that lead and writes nothing, whatever
+        the other arguments: retry with the same key after an error or a timeout.
+        """
+        email = text("email", email, 320)
+        if not isinstance(tier, str) or tier not in ServiceTier.__members__:
+            raise InvalidInputError(f"unknown service tier: {str(tier)[:50]!r}")
+        if not isinstance(source, str) or source not in LEAD_SOURCES:
+            raise InvalidInputError(f"unknown lead source: {str(source)[:50]!r}")
+        for value, name in (
+            (first_name, "first_name"),
+            (last_name, "last_name"),
+            (company, "company"),
+            (phone, "phone"),
+            (industry, "industry"),
+            (company_size, "company_size"),
+        ):
+            optional_text(name, value, 200)
+        optional_text("message", message, 10_000)
+        optional_ident("idempotency_key", idempotency_key)
         score = score_lead(
             email=email,
             company=company,
@@ -159,15 +199,18 @@ class LeadRepository:
             _new_id(),
             json.dumps([email.strip()]),
             json.dumps({"leadId": lead_id, "firstName": first_name, "tier": tier}),
+            idempotency_key,
         )
         if row is None:  # an INSERT ... RETURNING of one row
             raise InfrastructureError("creating the lead returned no row")
+        row.pop("inserted", None)
         return Lead.model_validate(row)
 
     async def change_status(self, lead_id: str, status: str, *, by: str | None = None) -> Lead:
         """Move a lead to ``status`` and record a `status_updated` activity, atomically."""
-        if status not in LEAD_STATUSES:
-            raise InvalidInputError(f"unknown lead status: {status!r}")
+        ident("lead_id", lead_id)
+        choice("status", status, LEAD_STATUSES)
+        optional_ident("by", by)
         async with unit_of_work(self._client) as tx:
             before = await tx.lead.find_unique(where={"id": lead_id})
             if before is None:
@@ -189,8 +232,9 @@ class LeadRepository:
 
     async def add_note(self, lead_id: str, content: str, *, author_id: str | None = None) -> None:
         """A note on the lead, with its `note_added` activity, atomically."""
-        if not content.strip():
-            raise InvalidInputError("a note needs content")
+        ident("lead_id", lead_id)
+        text("content", content, 100_000)
+        optional_ident("author_id", author_id)
         async with unit_of_work(self._client) as tx:
             await tx.leadnote.create(
                 data={"content": content, "leadId": lead_id, "authorId": author_id}
@@ -208,6 +252,11 @@ class LeadRepository:
         self, assessment_id: str, answers: dict[str, int], *, now: datetime
     ) -> Assessment:
         """Score the answers, set the tier, update the lead, record activity, event, email."""
+        ident("assessment_id", assessment_id)
+        answers = json_object("answers", answers, max_depth=1, max_items=1000)
+        for question, answer in answers.items():
+            integer(f"answers[{question!r}]", answer, -(2**31), 2**31 - 1)
+        now = moment("now", now)
         score = score_assessment(answers)
         tier = tier_for_score(score)
         async with unit_of_work(self._client) as tx:
@@ -263,6 +312,11 @@ class LeadRepository:
         email: str | None = None,
     ) -> Calculation:
         """Store a calculation with its summary fields; on a lead, record the activity."""
+        if not isinstance(result, RoiResult | ProjectEstimate):
+            raise InvalidInputError("result must be a RoiResult or a ProjectEstimate")
+        inputs = json_object("inputs", inputs)
+        optional_ident("lead_id", lead_id)
+        optional_text("email", email, 320)
         roi = result if isinstance(result, RoiResult) else None
         async with unit_of_work(self._client) as tx:
             calculation = await tx.calculation.create(
@@ -616,7 +670,10 @@ class IntegrationSettings:
 
 
 class IntegrationRepository:
-    """Integrations whose `config` and `apiKey` are stored only encrypted."""
+    """Integrations whose `config`, `apiKey` and `webhookUrl` are stored only encrypted.
+
+    A webhook URL is a bearer secret (whoever knows it may post), so it is sealed like the
+    API key."""
 
     def __init__(self, client: Prisma, box: SecretBox) -> None:
         self._client = client
@@ -631,13 +688,16 @@ class IntegrationRepository:
         webhook_url: str | None = None,
         enabled: bool = True,
     ) -> None:
-        if not name.strip():
-            raise InvalidInputError("an integration needs a name")
+        ident("name", name)
+        config = json_object("config", config)
+        optional_text("api_key", api_key, 10_000)
+        optional_text("webhook_url", webhook_url, 2048)
+        boolean("enabled", enabled)
         fields = {
             "enabled": enabled,
             "config": Json(self._box.seal_json(config)),
             "apiKey": self._box.seal(api_key) if api_key is not None else None,
-            "webhookUrl": webhook_url,
+            "webhookUrl": self._box.seal(webhook_url) if webhook_url is not None else None,
         }
         with translating_errors():
             await self._client.integration.upsert(
@@ -646,6 +706,7 @@ class IntegrationRepository:
             )
 
     async def load(self, name: str) -> IntegrationSettings:
+        ident("name", name)
         with translating_errors():
             row: Integration | None = await self._client.integration.find_unique(
                 where={"name": name}
@@ -657,7 +718,7 @@ class IntegrationRepository:
             enabled=row.enabled,
             config=self._box.open_json(row.config),
             api_key=self._box.open(row.apiKey) if row.apiKey else None,
-            webhook_url=row.webhookUrl,
+            webhook_url=self._box.open(row.webhookUrl) if row.webhookUrl else None,
         )
 
 
@@ -683,8 +744,18 @@ class FeatureFlagRepository:
         groups: Sequence[str] | None = None,
     ) -> MadfamFeatureFlag:
         """Create or replace the flag ``key`` (validated before anything is written)."""
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidFlagError("a flag needs a name")
+        with refusing_as(InvalidFlagError):
+            ident("key", key)
+            text("name", name, 200)
+            optional_text("description", description, 10_000)
+            boolean("enabled", enabled)
+            integer("rollout_percentage", rollout_percentage, 0, 100)
+            if environments is not None:
+                environments = json_object("environments", environments, max_depth=1)
+                for environment, on in environments.items():
+                    boolean(f"environments[{environment!r}]", on)
+            if groups is not None:
+                groups = strings("groups", groups)
         switches = {"dev": True, "staging": False, "prod": False}  # the columns' defaults
         for environment, switch in (environments or {}).items():
             switches[check_environment(environment)] = bool(switch)
@@ -716,6 +787,8 @@ class FeatureFlagRepository:
 
     async def set_rollout(self, key: str, percentage: int) -> MadfamFeatureFlag:
         """Change the rollout percentage (0..100) of an existing flag."""
+        with refusing_as(InvalidFlagError):
+            integer("percentage", percentage, 0, 100)
         flag = await self.get(key)
         self._rule(flag.model_copy(update={"rolloutPercentage": percentage}))
         return await self._update(key, {"rolloutPercentage": percentage})
@@ -724,6 +797,11 @@ class FeatureFlagRepository:
         self, key: str, enabled: bool, *, environment: str | None = None
     ) -> MadfamFeatureFlag:
         """Turn the flag, or its switch in one environment, on or off."""
+        with refusing_as(InvalidFlagError):
+            ident("key", key)
+            boolean("enabled", enabled)
+            if environment is not None:
+                text("environment", environment, 50)
         column = "enabled"
         if environment is not None:
             column = "enabled" + check_environment(environment).capitalize()
@@ -731,6 +809,8 @@ class FeatureFlagRepository:
         return await self._update(key, {column: bool(enabled)})
 
     async def get(self, key: str) -> MadfamFeatureFlag:
+        with refusing_as(InvalidFlagError):
+            ident("key", key)
         check_flag_key(key)
         with translating_errors():
             flag = await self._client.madfamfeatureflag.find_unique(where={"key": key})
@@ -747,6 +827,11 @@ class FeatureFlagRepository:
         groups: Iterable[str] = (),
     ) -> bool:
         """Whether ``subject_id`` (in ``groups``) gets flag ``key`` in ``environment``."""
+        with refusing_as(InvalidFlagError):
+            ident("key", key)
+            ident("subject_id", subject_id)
+            text("environment", environment, 50)
+            groups = strings("groups", groups)
         check_environment(environment)
         return is_enabled(
             self._rule(await self.get(key)), subject_id, groups=groups, environment=environment
@@ -756,6 +841,10 @@ class FeatureFlagRepository:
         self, subject_id: str, *, environment: str, groups: Iterable[str] = ()
     ) -> list[str]:
         """Keys of every flag the subject gets in ``environment`` (one query)."""
+        with refusing_as(InvalidFlagError):
+            ident("subject_id", subject_id)
+            text("environment", environment, 50)
+            groups = strings("groups", groups)
         check_environment(environment)
         member_of = frozenset(groups)
         with translating_errors():

@@ -9,7 +9,9 @@ the members active then. Onboarded clients book appointments with coaches; compl
 have a coaching session per participant, with chat messages and (mostly) a rating of 1..5
 stars with tips of $1, $3 or $5 only. Auth codes (``vgs-{unix ms}-{random}``, 30 minutes)
 are issued at most five per Skool user per UTC day, each day's RateLimit row counting that
-day's codes; the last code of a day is redeemed and opens a 30-day user session.
+day's codes; the last code of a day is redeemed and opens a 30-day user session. Codes and
+session tokens are stored as the repository stores them, as their SHA-256
+(:func:`domainlayer.coach.tokens.token_digest`): no seeded row holds a usable secret.
 ``--scale K`` multiplies the chat messages by K. Timestamps are naive UTC (``timestamp(3)``).
 """
 
@@ -35,6 +37,7 @@ from domainlayer.coach.rules import (
     determine_user_role,
     rate_limit_day,
 )
+from domainlayer.coach.tokens import token_digest
 from seed.bulk import BulkWriter, Row
 from seed.context import SeedContext, naive
 from seed.fixtures import load, parse_ago
@@ -578,7 +581,7 @@ def _auth(ctx: SeedContext, users: Sequence[_User]) -> _Auth:
                 out.codes.append(
                     (
                         code_id(len(out.codes) + 1),
-                        code,
+                        token_digest(code),
                         u.skool_id,
                         u.name,
                         naive(at),
@@ -597,10 +600,10 @@ def _auth(ctx: SeedContext, users: Sequence[_User]) -> _Auth:
                     out.sessions.append(
                         (
                             session_id(len(out.sessions) + 1),
-                            ctx.digest("session-token", u.n, code, size=64),
+                            token_digest(ctx.digest("session-token", u.n, code, size=64)),
                             u.skool_id,
                             u.name,
-                            code,
+                            token_digest(code),
                             naive(used),
                             naive(expires),
                             naive(last),

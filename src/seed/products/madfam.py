@@ -17,9 +17,10 @@ document come from ``seeds/madfam/catalog.json``.
 
 Integration secrets are sealed with the repository's SecretBox (Fernet, key
 ``DOMAINLAYER_INTEGRATIONS_KEY``). Fernet draws a random IV per token, so with a key set
-those two columns are the one exception to "the same seed, the same rows" (what they decrypt
-to is the same); without a key nothing secret is stored (apiKey NULL, config ``{}``,
-integration disabled) and a note says so.
+those three columns (config, apiKey, webhookUrl: a webhook URL is a bearer secret) are the
+one exception to "the same seed, the same rows" (what they decrypt to is the same); without
+a key nothing secret is stored (apiKey and webhookUrl NULL, config ``{}``, integration
+disabled) and a note says so.
 """
 
 from __future__ import annotations
@@ -729,7 +730,8 @@ def _integrations(ctx: SeedContext, notes: list[str]) -> Iterator[Row]:
     seal, problem = _sealer(ctx)
     if seal is None:
         notes.append(
-            f"integrations: {problem}, so no secret was stored (apiKey NULL, config {{}}, "
+            f"integrations: {problem}, so no secret was stored (apiKey and webhookUrl NULL, "
+            "config {}, "
             "integrations disabled); set it and re-seed madfam with --reset to store them "
             "encrypted"
         )
@@ -737,15 +739,16 @@ def _integrations(ctx: SeedContext, notes: list[str]) -> Iterator[Row]:
         created = ctx.ago(days=120 - 10 * n)
         last = ctx.now - parse_ago(raw["last_sync_ago"]) if raw["last_sync_ago"] else None
         if seal is None:
-            config, api_key, enabled = "{}", None, False
+            config, api_key, webhook, enabled = "{}", None, None, False
         else:
             secret = f"{raw['key_prefix']}{ctx.digest('api-key', raw['name'], size=32)}"
             api_key = seal(f"{raw['name']}:apiKey", secret)
             config = json.dumps({"$encrypted": seal(f"{raw['name']}:config",
                                                     json.dumps(raw["config"]))})  # fmt: skip
             enabled = raw["enabled"]
+            webhook = seal(f"{raw['name']}:webhookUrl", raw["webhook"]) if raw["webhook"] else None
         yield (
-            ids(n), raw["name"], enabled, config, raw["webhook"], api_key,
+            ids(n), raw["name"], enabled, config, webhook, api_key,
             naive(last) if last else None, naive(created), naive(last or created),
         )  # fmt: skip
 

@@ -37,7 +37,17 @@ from domainlayer.travel.admin import (
     default_permissions,
     may_manage,
 )
-from domainlayer.travel.repositories._common import required_text
+from domainlayer.validation import (
+    boolean,
+    ident,
+    integer,
+    json_object,
+    moment,
+    optional_ident,
+    optional_text,
+    strings,
+    text,
+)
 
 __all__ = ["AdminRepository", "AuditContext"]
 
@@ -54,9 +64,19 @@ class AuditContext:
 
     def __post_init__(self) -> None:
         for name in ("ip_address", "user_agent"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or len(value) > 1000):
-                raise InvalidInputError(f"{name} is a string of at most 1000 characters")
+            optional_text(name, getattr(self, name), 1000)
+
+
+def _context(context: object) -> AuditContext:
+    if context is None:
+        return AuditContext()
+    if not isinstance(context, AuditContext):
+        raise InvalidInputError("context must be an AuditContext")
+    return context
+
+
+def _permission_list(permissions: object) -> list[str] | None:
+    return None if permissions is None else strings("permissions", permissions)
 
 
 @dataclass(slots=True)
@@ -98,20 +118,23 @@ class AdminRepository:
         ``act.resource_id`` and add to ``act.changes``. The audit row is written last, in
         the same transaction.
         """
+        ident("admin_id", admin_id)
+        text("permission", permission, 200)
+        text("action", action, 200)
         check_action(action)
-        required_text(resource_type, "resource_type", 100)
+        text("resource_type", resource_type, 100)
+        optional_ident("resource_id", resource_id)
+        initial_changes = {} if changes is None else json_object("changes", changes)
         can(is_active=True, permissions=None, permission=permission)  # known permission
-        context = context or AuditContext()
+        context = _context(context)
         async with unit_of_work(self._client) as tx:
-            admin = await tx.traveladminuser.find_unique(
-                where={"id": required_text(admin_id, "id")}
-            )
+            admin = await tx.traveladminuser.find_unique(where={"id": ident("admin_id", admin_id)})
             if admin is None:
                 raise AdminNotFound(f"no admin {admin_id!r}")
             held = admin.permissions if admin.permissions is None else list(admin.permissions)
             if not can(is_active=admin.isActive, permissions=held, permission=permission):
                 raise PermissionDenied(f"admin {admin_id} may not {permission}")
-            act = _Action(tx, admin, resource_id, dict(changes or {}))
+            act = _Action(tx, admin, resource_id, initial_changes)
             yield act
             row: dict[str, Any] = {
                 "adminUserId": admin.id,
@@ -134,8 +157,8 @@ class AdminRepository:
 
         Only while no admin exists; its own creation is the first audit row.
         """
-        required_text(user_id, "user_id")
-        context = context or AuditContext()
+        ident("user_id", user_id)
+        context = _context(context)
         async with unit_of_work(self._client) as tx:
             await tx.execute_raw(
                 "SELECT pg_advisory_xact_lock($1::text::bigint)", str(_BOOTSTRAP_LOCK)
@@ -168,11 +191,12 @@ class AdminRepository:
         context: AuditContext | None = None,
     ) -> TravelAdminUser:
         """A new admin with ``role``; without ``permissions`` they get the role's defaults."""
-        required_text(user_id, "user_id")
+        ident("actor_id", actor_id)
+        ident("user_id", user_id)
+        text("role", role, 100)
+        given = _permission_list(permissions)
         check_role(role)
-        chosen = (
-            default_permissions(role) if permissions is None else check_permissions(permissions)
-        )
+        chosen = default_permissions(role) if given is None else check_permissions(given)
         async with self.action(
             actor_id,
             "admins:manage",
@@ -200,6 +224,10 @@ class AdminRepository:
         context: AuditContext | None = None,
     ) -> TravelAdminUser:
         """Give an admin another role (and, by default, that role's permissions)."""
+        ident("actor_id", actor_id)
+        ident("admin_id", admin_id)
+        text("role", role, 100)
+        boolean("reset_permissions", reset_permissions)
         check_role(role)
         async with self.action(
             actor_id,
@@ -230,7 +258,10 @@ class AdminRepository:
         context: AuditContext | None = None,
     ) -> TravelAdminUser:
         """Custom permissions for an admin; None (all) only for a super admin."""
-        chosen = None if permissions is None else check_permissions(permissions)
+        ident("actor_id", actor_id)
+        ident("admin_id", admin_id)
+        given = _permission_list(permissions)
+        chosen = None if given is None else check_permissions(given)
         async with self.action(
             actor_id,
             "admins:manage",
@@ -258,8 +289,9 @@ class AdminRepository:
         context: AuditContext | None = None,
     ) -> TravelAdminUser:
         """Deactivate (or reactivate) an admin; an admin cannot deactivate themselves."""
-        if not isinstance(active, bool):
-            raise InvalidInputError("active is a bool")
+        ident("actor_id", actor_id)
+        ident("admin_id", admin_id)
+        boolean("active", active)
         if not active and actor_id == admin_id:
             raise InvalidInputError("an admin cannot deactivate themselves")
         async with self.action(
@@ -282,13 +314,11 @@ class AdminRepository:
         self, admin_id: str, *, now: datetime, context: AuditContext | None = None
     ) -> TravelAdminUser:
         """Stamp ``lastLoginAt`` and audit the login (an inactive admin cannot log in)."""
-        if not isinstance(now, datetime) or now.tzinfo is None:
-            raise InvalidInputError("now must be a timezone-aware datetime")
-        context = context or AuditContext()
+        ident("admin_id", admin_id)
+        now = moment("now", now)
+        context = _context(context)
         async with unit_of_work(self._client) as tx:
-            admin = await tx.traveladminuser.find_unique(
-                where={"id": required_text(admin_id, "id")}
-            )
+            admin = await tx.traveladminuser.find_unique(where={"id": ident("admin_id", admin_id)})
             if admin is None:
                 raise AdminNotFound(f"no admin {admin_id!r}")
             if not admin.isActive:
@@ -311,6 +341,8 @@ class AdminRepository:
 
     async def allowed(self, admin_id: str, permission: str) -> bool:
         """Whether the admin may use ``permission`` now (False when unknown or inactive)."""
+        ident("admin_id", admin_id)
+        text("permission", permission, 200)
         can(is_active=True, permissions=None, permission=permission)
         with translating_errors():
             admin = await self._client.traveladminuser.find_unique(where={"id": admin_id})
@@ -328,8 +360,10 @@ class AdminRepository:
         limit: int = 100,
     ) -> list[TravelAuditLog]:
         """Audit rows, newest first, filtered by admin and/or resource."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidInputError("limit is an int in 1..1000")
+        integer("limit", limit, 1, 1000)
+        optional_ident("admin_id", admin_id)
+        optional_ident("resource_type", resource_type)
+        optional_ident("resource_id", resource_id)
         where: dict[str, Any] = {}
         if admin_id is not None:
             where["adminUserId"] = admin_id
@@ -348,9 +382,7 @@ class AdminRepository:
     async def _target(
         act: _Action, admin_id: str, *, new_role: str | None = None
     ) -> TravelAdminUser:
-        target = await act.tx.traveladminuser.find_unique(
-            where={"id": required_text(admin_id, "id")}
-        )
+        target = await act.tx.traveladminuser.find_unique(where={"id": ident("admin_id", admin_id)})
         if target is None:
             raise AdminNotFound(f"no admin {admin_id!r}")
         if not may_manage(actor_role=act.admin.role, target_role=target.role, new_role=new_role):

@@ -13,7 +13,6 @@ new values, ``ON CONFLICT``, advisory locks, ``DISTINCT ON``), so they are raw S
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from domainlayer.travel.cms import (
     DealNotFound,
     DestinationNotFound,
     HealthStatus,
+    InvalidTemplateValueError,
     RenderedEmail,
     SlugTaken,
     TemplateExists,
@@ -58,6 +58,19 @@ from domainlayer.travel.cms import (
     slugify,
 )
 from domainlayer.travel.repositories._common import new_id, stamp
+from domainlayer.validation import (
+    boolean,
+    ident,
+    integer,
+    json_object,
+    moment,
+    number,
+    optional_moment,
+    optional_text,
+    refusing_as,
+    strings,
+    text,
+)
 
 __all__ = [
     "DealCounters",
@@ -71,9 +84,7 @@ __all__ = [
 
 
 def _count(value: int, name: str, maximum: int = 1_000_000) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        raise InvalidInputError(f"{name} must be an int in 0..{maximum}: {value!r}")
-    return value
+    return integer(name, value, 0, maximum)
 
 
 # Deals ------------------------------------------------------------------------------------
@@ -120,6 +131,16 @@ class DealRepository:
         created_by: str | None = None,
     ) -> TravelDeal:
         """A deal; its slug is made from the title unless given (SlugTaken if in use)."""
+        text("title", title, 200)
+        text("origin", origin, 100)
+        text("destination", destination, 100)
+        optional_text("description", description, 10_000)
+        optional_text("image_url", image_url, 2048)
+        optional_text("created_by", created_by, 200)
+        text("currency", currency, 10)
+        optional_text("slug", slug, 200)
+        valid_from = optional_moment("valid_from", valid_from)
+        valid_until = optional_moment("valid_until", valid_until)
         check_text(title, "title", max_length=200)
         check_text(origin, "origin", max_length=100)
         check_text(destination, "destination", max_length=100)
@@ -162,6 +183,7 @@ class DealRepository:
         original_price: Decimal | int | str | None = None,
     ) -> TravelDeal:
         """New prices; the discount is recomputed (None without an original price)."""
+        ident("deal_id", deal_id)
         pricing = deal_pricing(price, original_price)
         with translating_errors():
             deal = await self._client.traveldeal.update(
@@ -177,8 +199,8 @@ class DealRepository:
         return deal
 
     async def set_featured(self, deal_id: str, featured: bool) -> TravelDeal:
-        if not isinstance(featured, bool):
-            raise InvalidInputError("featured is a bool")
+        ident("deal_id", deal_id)
+        boolean("featured", featured)
         with translating_errors():
             deal = await self._client.traveldeal.update(
                 where={"id": deal_id}, data={"isFeatured": featured}
@@ -189,7 +211,7 @@ class DealRepository:
 
     async def featured(self, now: datetime, *, limit: int = 10) -> list[TravelDeal]:
         """Featured, active deals valid at ``now``, newest first."""
-        stamp(now)
+        now = moment("now", now)
         check_limit(limit)
         with translating_errors():
             return await self._client.traveldeal.find_many(
@@ -209,12 +231,11 @@ class DealRepository:
         self, deal_id: str, *, views: int = 0, clicks: int = 0, bookings: int = 0
     ) -> DealCounters:
         """Add to the deal's counters in one UPDATE; returns the new totals and rates."""
+        ident("deal_id", deal_id)
         for value, name in ((views, "views"), (clicks, "clicks"), (bookings, "bookings")):
             _count(value, name, 10_000)
         if views == clicks == bookings == 0:
             raise InvalidInputError("record at least one view, click or booking")
-        if not isinstance(deal_id, str) or not deal_id:
-            raise InvalidInputError("deal_id is required")
         with translating_errors():
             row = await self._client.query_first(
                 _COUNT_ACTIVITY, deal_id, str(views), str(clicks), str(bookings)
@@ -257,6 +278,16 @@ class DestinationRepository:
         image_url: str | None = None,
     ) -> TravelDestination:
         """A destination; its slug is made from the name unless given (SlugTaken if used)."""
+        text("name", name, 200)
+        text("country", country, 100)
+        optional_text("description", description, 20_000)
+        optional_text("image_url", image_url, 2048)
+        optional_text("slug", slug, 200)
+        optional_text("seo_title", seo_title, 1000)
+        optional_text("seo_description", seo_description, 10_000)
+        seo_keywords = strings("seo_keywords", seo_keywords)
+        if travel_info is not None:
+            travel_info = json_object("travel_info", travel_info)
         check_text(name, "name", max_length=200)
         check_text(country, "country", max_length=100)
         check_text(description, "description", max_length=20_000, required=False)
@@ -284,6 +315,7 @@ class DestinationRepository:
                 raise SlugTaken(f"a destination has the slug {final_slug!r}") from exc
 
     async def get(self, slug: str) -> TravelDestination:
+        text("slug", slug, 200)
         with translating_errors():
             found = await self._client.traveldestination.find_unique(
                 where={"slug": check_slug(slug)}
@@ -301,6 +333,10 @@ class DestinationRepository:
         keywords: Sequence[str] = (),
     ) -> TravelDestination:
         """Replace the meta title, description and keywords (None clears a field)."""
+        text("slug", slug, 200)
+        optional_text("title", title, 1000)
+        optional_text("description", description, 10_000)
+        keywords = strings("keywords", keywords)
         seo = check_seo(title, description, keywords)
         with translating_errors():
             updated = await self._client.traveldestination.update(
@@ -317,12 +353,9 @@ class DestinationRepository:
 
     async def add_popularity(self, slug: str, amount: float) -> TravelDestination:
         """Add ``amount`` (> 0) to the popularity score, atomically (one UPDATE)."""
-        if (
-            isinstance(amount, bool)
-            or not isinstance(amount, int | float)
-            or not 0 < amount <= 1_000_000
-        ):
-            raise InvalidInputError(f"amount must be in (0, 1e6]: {amount!r}")
+        text("slug", slug, 200)
+        if number("amount", amount, 0, 1_000_000) == 0:
+            raise InvalidInputError("amount must be in (0, 1e6]")
         with translating_errors():
             updated = await self._client.traveldestination.update(
                 where={"slug": check_slug(slug)},
@@ -333,8 +366,8 @@ class DestinationRepository:
         return updated
 
     async def set_trending(self, slug: str, trending: bool) -> TravelDestination:
-        if not isinstance(trending, bool):
-            raise InvalidInputError("trending is a bool")
+        text("slug", slug, 200)
+        boolean("trending", trending)
         with translating_errors():
             updated = await self._client.traveldestination.update(
                 where={"slug": check_slug(slug)}, data={"isTrending": trending}
@@ -399,6 +432,10 @@ class EmailTemplateRepository:
     ) -> TravelEmailTemplate:
         """Version 1 of a new template (TemplateExists when the name is taken)."""
         _template_name(name)
+        text("subject", subject, 1000)
+        text("html_body", html_body, 1_000_000)
+        optional_text("text_body", text_body, 1_000_000)
+        variables = strings("variables", variables)
         declared = check_template(subject, html_body, text_body, variables)
         with translating_errors():
             try:
@@ -428,6 +465,11 @@ class EmailTemplateRepository:
         """A new version (latest + 1) with the given parts changed; it becomes the active
         one and the earlier versions inactive."""
         _template_name(name)
+        optional_text("subject", subject, 1000)
+        optional_text("html_body", html_body, 1_000_000)
+        optional_text("text_body", text_body, 1_000_000)
+        if variables is not None:
+            variables = strings("variables", variables)
         if subject is None and html_body is None and text_body is None and variables is None:
             raise InvalidInputError("an update changes the subject, a body or the variables")
         async with unit_of_work(self._client) as tx:
@@ -487,6 +529,8 @@ class EmailTemplateRepository:
         self, name: str, values: Mapping[str, object], *, version: int | None = None
     ) -> RenderedEmail:
         """The template (active version unless given) rendered with ``values``."""
+        with refusing_as(InvalidTemplateValueError):
+            json_object("values", values, max_depth=1, decimals=True)
         template = await self.get(name, version)
         return render_email(
             template.subject, template.htmlBody, template.textBody, _declared(template), values
@@ -537,14 +581,17 @@ class SearchSuggestionRepository:
     ) -> TravelSearchSuggestion:
         """Count one search of ``query`` (normalised) atomically; a new query starts at 1.
         The type of a known query stays what it was first recorded as."""
-        text = normalize_query(query)
+        text("query", query, 1000)
+        text("type", type, 50)
+        now = moment("now", now)
+        normalized = normalize_query(query)
         check_suggestion_type(type)
         _count(result_count, "result_count", 2**31 - 1)
         with translating_errors():
             row = await self._client.query_first(
                 _RECORD_SEARCH,
                 new_id(),
-                text,
+                normalized,
                 type,
                 str(result_count),
                 stamp(now),
@@ -559,13 +606,16 @@ class SearchSuggestionRepository:
     ) -> list[TravelSearchSuggestion]:
         """Known queries starting with ``prefix`` (normalised), most popular first, then
         most recently searched."""
-        text = normalize_query(prefix)
+        text("prefix", prefix, 1000)
+        integer("limit", limit, -(2**31), 2**31 - 1)
+        optional_text("type", type, 50)
+        normalized = normalize_query(prefix)
         check_limit(limit)
         if type is not None:
             check_suggestion_type(type)
         with translating_errors():
             return await self._client.query_raw(
-                _SUGGEST, text, type, str(limit), model=TravelSearchSuggestion
+                _SUGGEST, normalized, type, str(limit), model=TravelSearchSuggestion
             )
 
 
@@ -600,11 +650,20 @@ class HealthCheckRepository:
         metadata: Mapping[str, Any] | None = None,
     ) -> TravelHealthCheck:
         """One check of ``service`` at ``now``."""
+        text("service", service, 100)
+        text("status", status, 50)
+        if response_time_ms is not None:
+            integer("response_time_ms", response_time_ms, -(2**31), 2**31 - 1)
+        optional_text("message", message, 2000)
+        # Datetimes and Decimals in metadata are kept as their text, as before.
+        meta = (
+            None
+            if metadata is None
+            else json_object("metadata", metadata, as_text=(datetime, Decimal))
+        )
         health = check_health_check(service, status, response_time_ms)
         stamp(now)
         check_text(message, "message", max_length=2000, required=False)
-        if metadata is not None and not isinstance(metadata, Mapping):
-            raise InvalidInputError("metadata is a JSON object")
         data: dict[str, Any] = {
             "service": service.strip(),
             "status": health.value,
@@ -612,8 +671,8 @@ class HealthCheckRepository:
             "message": message,
             "checkedAt": now,
         }
-        if metadata is not None:
-            data["metadata"] = Json(json.loads(json.dumps(dict(metadata), default=str)))
+        if meta is not None:
+            data["metadata"] = Json(meta)
         with translating_errors():
             return await self._client.travelhealthcheck.create(data=data)  # type: ignore[arg-type]
 

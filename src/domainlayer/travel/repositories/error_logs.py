@@ -18,7 +18,6 @@ from typing import Any
 from prisma import Prisma
 from prisma.models import TravelErrorLog
 
-from domainlayer.errors import InvalidInputError
 from domainlayer.repository import translating_errors
 from domainlayer.travel.error_logs import (
     SEVERITIES,
@@ -26,7 +25,8 @@ from domainlayer.travel.error_logs import (
     check_severity,
     fingerprint,
 )
-from domainlayer.travel.repositories._common import aware, new_id, optional_text
+from domainlayer.travel.repositories._common import new_id
+from domainlayer.validation import ident, integer, json_object, moment, optional_text, text
 
 __all__ = ["ErrorLogRepository", "Occurrence"]
 
@@ -79,18 +79,16 @@ class ErrorLogRepository:
         metadata: Mapping[str, Any] | None = None,
     ) -> Occurrence:
         """Count one occurrence in its group (made on the first one)."""
+        text("error_type", error_type, 500)
+        text("message", message, 100_000)
+        text("severity", severity, 50)
+        meta = None if metadata is None else json.dumps(json_object("metadata", metadata))
         key = fingerprint(error_type, message, stack)
         check_severity(severity)
-        optional_text(stack, "stack", 100_000)
-        optional_text(url, "url", 2048)
-        optional_text(user_id, "user_id", 200)
-        moment = aware(now)
-        if metadata is not None and not isinstance(metadata, Mapping):
-            raise InvalidInputError("metadata is a mapping")
-        try:
-            meta = None if metadata is None else json.dumps(dict(metadata))
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"metadata is not JSON: {exc}") from exc
+        optional_text("stack", stack, 100_000)
+        optional_text("url", url, 2048)
+        optional_text("user_id", user_id, 200)
+        when = moment("now", now)
         # The array literal of severities, least to most severe, for the CASE above.
         order = "{" + ",".join(SEVERITIES) + "}"
         with translating_errors():
@@ -104,7 +102,7 @@ class ErrorLogRepository:
                 severity,
                 url,
                 user_id,
-                moment.isoformat(),
+                when.isoformat(),
                 meta,
                 order,
             )
@@ -116,6 +114,7 @@ class ErrorLogRepository:
         )
 
     async def get(self, group_id: str) -> TravelErrorLog:
+        ident("group_id", group_id)
         with translating_errors():
             group = await self._client.travelerrorlog.find_unique(where={"id": group_id})
         if group is None:
@@ -124,19 +123,20 @@ class ErrorLogRepository:
 
     async def resolve(self, group_id: str, *, by: str, now: datetime) -> TravelErrorLog:
         """Mark the group resolved by ``by`` at ``now`` (a later occurrence reopens it)."""
-        if not isinstance(by, str) or not by.strip() or len(by) > 200:
-            raise InvalidInputError("resolved by whom? (a non-empty string)")
-        moment = aware(now)
+        ident("group_id", group_id)
+        text("by", by, 200)
+        when = moment("now", now)
         with translating_errors():
             group = await self._client.travelerrorlog.update(
                 where={"id": group_id},
-                data={"resolved": True, "resolvedAt": moment, "resolvedBy": by},
+                data={"resolved": True, "resolvedAt": when, "resolvedBy": by},
             )
         if group is None:
             raise ErrorGroupNotFound(f"no error group {group_id!r}")
         return group
 
     async def reopen(self, group_id: str) -> TravelErrorLog:
+        ident("group_id", group_id)
         with translating_errors():
             group = await self._client.travelerrorlog.update(
                 where={"id": group_id},
@@ -150,8 +150,8 @@ class ErrorLogRepository:
         self, *, severity: str | None = None, limit: int = 50
     ) -> list[TravelErrorLog]:
         """Unresolved groups, most recently seen first (optionally of one severity)."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidInputError("limit is an int in 1..1000")
+        integer("limit", limit, 1, 1000)
+        optional_text("severity", severity, 50)
         where: dict[str, Any] = {"resolved": False}
         if severity is not None:
             where["severity"] = check_severity(severity)

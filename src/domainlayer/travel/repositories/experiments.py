@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from prisma import Json, Prisma
@@ -35,7 +35,20 @@ from domainlayer.travel.experiments import (
     variant_stats,
     variants_of,
 )
-from domainlayer.travel.repositories._common import aware, new_id, required_text
+from domainlayer.travel.repositories._common import new_id
+from domainlayer.validation import (
+    boolean,
+    decimal,
+    ident,
+    integer,
+    json_object,
+    moment,
+    optional_ident,
+    optional_moment,
+    optional_text,
+    strings,
+    text,
+)
 
 __all__ = ["Assignment", "ExperimentRepository"]
 
@@ -102,17 +115,26 @@ class ExperimentRepository:
         end_date: datetime | None = None,
     ) -> TravelFeatureFlag:
         """Create or replace the flag ``key`` (validated as a whole before anything is written)."""
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidInputError("a flag needs a name")
-        if not isinstance(enabled, bool) or not isinstance(is_experiment, bool):
-            raise InvalidInputError("enabled and is_experiment are booleans")
+        ident("key", key)
+        text("name", name, 200)
+        optional_text("description", description, 10_000)
+        boolean("enabled", enabled)
+        boolean("is_experiment", is_experiment)
+        integer("rollout_percentage", rollout_percentage, -(2**31), 2**31 - 1)
+        if not isinstance(variants, list | tuple):
+            raise InvalidInputError("variants must be a list of {id, weight} objects")
+        variants = [json_object(f"variants[{i}]", v) for i, v in enumerate(variants)]
+        if target_audience is not None:
+            target_audience = json_object("target_audience", target_audience)
+        start_date = optional_moment("start_date", start_date)
+        end_date = optional_moment("end_date", end_date)
         rule = flag_rule(
             key=key,
             enabled=enabled,
             rollout_percentage=rollout_percentage,
             target_audience=target_audience,
-            start_date=aware(start_date, "start_date") if start_date else None,
-            end_date=aware(end_date, "end_date") if end_date else None,
+            start_date=moment("start_date", start_date) if start_date else None,
+            end_date=moment("end_date", end_date) if end_date else None,
         )
         parsed = variants_of(list(variants))
         stored = [{"id": v.id, "weight": v.weight} for v in parsed]
@@ -134,6 +156,7 @@ class ExperimentRepository:
             )
 
     async def get(self, key: str) -> TravelFeatureFlag:
+        ident("key", key)
         check_flag_key(key)
         with translating_errors():
             flag = await self._client.travelfeatureflag.find_unique(where={"key": key})
@@ -143,6 +166,7 @@ class ExperimentRepository:
 
     async def set_rollout(self, key: str, percentage: int) -> TravelFeatureFlag:
         """Change the rollout (raising it never turns a user off: buckets are stable)."""
+        integer("percentage", percentage, -(2**31), 2**31 - 1)
         flag = await self.get(key)
         flag_rule(key=key, enabled=flag.enabled, rollout_percentage=percentage)
         with translating_errors():
@@ -156,12 +180,15 @@ class ExperimentRepository:
         self, key: str, user_id: str, *, segments: Iterable[str] = (), now: datetime
     ) -> bool:
         """Switch, active window, audience segments, then the user's bucket < rollout."""
+        ident("user_id", user_id)
+        segments = strings("segments", segments)
+        when = moment("now", now)
         flag = await self.get(key)
         return is_enabled(
             self._rule(flag),
-            required_text(user_id, "user_id"),
-            groups=list(segments),
-            now=aware(now),
+            text("user_id", user_id, 200),
+            groups=segments,
+            now=when,
         )
 
     async def assign(
@@ -175,12 +202,12 @@ class ExperimentRepository:
     ) -> Assignment | None:
         """The user's variant, assigned on first call and kept after; None when the flag
         is off for them (switched off, outside its window, audience or rollout)."""
-        required_text(user_id, "user_id")
-        moment = aware(now)
-        if session_id is not None and (not isinstance(session_id, str) or not session_id):
-            raise InvalidInputError("a session id is a non-empty string")
+        ident("user_id", user_id)
+        when = moment("now", now)
+        segments = strings("segments", segments)
+        optional_ident("session_id", session_id)
         flag = await self.get(key)
-        if not is_enabled(self._rule(flag), user_id, groups=list(segments), now=moment):
+        if not is_enabled(self._rule(flag), user_id, groups=list(segments), now=when):
             return None
         variant = choose_variant(key, user_id, variants_of(flag.variants))
         with translating_errors():
@@ -191,7 +218,7 @@ class ExperimentRepository:
                 user_id,
                 session_id,
                 variant,
-                moment.isoformat(),
+                when.isoformat(),
             )
         return Assignment(
             variant=row["variant"],
@@ -210,17 +237,13 @@ class ExperimentRepository:
         value: Decimal | int | str | None = None,
     ) -> str:
         """Mark the user's participation converted (once); returns their variant."""
+        ident("key", key)
         check_flag_key(key)
-        required_text(user_id, "user_id")
-        moment = aware(now)
+        ident("user_id", user_id)
+        when = moment("now", now)
         amount: Decimal | None = None
         if value is not None:
-            try:
-                amount = Decimal(str(value))
-            except InvalidOperation as exc:
-                raise InvalidInputError(f"a conversion value is a number: {value!r}") from exc
-            if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-                raise InvalidInputError(f"a conversion value is in 0..1e10: {value!r}")
+            amount = decimal("value", value, Decimal(0), Decimal("9999999999.99"))
             amount = amount.quantize(Decimal("0.01"))
         with translating_errors():
             row = await self._client.query_first(
@@ -228,7 +251,7 @@ class ExperimentRepository:
                 key,
                 user_id,
                 None if amount is None else str(amount),
-                moment.isoformat(),
+                when.isoformat(),
             )
             if row:
                 return str(row["variant"])
@@ -240,6 +263,7 @@ class ExperimentRepository:
 
     async def stats(self, key: str) -> tuple[VariantStats, ...]:
         """Participants, conversions, rate, value and lift over the control, per variant."""
+        ident("key", key)
         flag = await self.get(key)
         with translating_errors():
             rows = await self._client.query_raw(_STATS, flag.id)

@@ -40,6 +40,8 @@ from domainlayer.travel.reporting import (
     CohortMember,
     CohortReport,
     FunnelReport,
+    InvalidVitalError,
+    NaiveDatetimeError,
     PageVitals,
     Period,
     TrafficCounts,
@@ -56,7 +58,16 @@ from domainlayer.travel.reporting import (
     snapshot_metrics,
     summarise_vital,
 )
-from domainlayer.travel.repositories._common import aware, new_id, optional_text, stamp
+from domainlayer.travel.repositories._common import new_id, stamp
+from domainlayer.validation import (
+    json_object,
+    moment,
+    number,
+    optional_text,
+    refusing_as,
+    strings,
+    text,
+)
 
 __all__ = ["AnalyticsRepository", "BuiltCohort", "BuiltFunnel", "PerformanceRepository"]
 
@@ -160,6 +171,12 @@ ORDER BY m.page_url, v.metric
 """
 
 
+def _moment(name: str, value: object) -> datetime:
+    """A checked datetime; refusals are this module's NaiveDatetimeError, as the rules'."""
+    with refusing_as(NaiveDatetimeError):
+        return moment(name, value)
+
+
 def _float_text(value: float | None) -> str | None:
     return None if value is None else repr(value)
 
@@ -198,8 +215,11 @@ class AnalyticsRepository:
         device_type: str | None = None,
     ) -> TravelAnalyticsEvent:
         """Store one raw event (`check_event`) at ``at``."""
+        text("session_id", session_id, 200)
+        text("event_type", event_type, 100)
+        event_data = json_object("event_data", event_data, decimals=True)
+        at = _moment("at", at)
         check_event(session_id, event_type, event_data)
-        aware(at, "at")
         for value, name in (
             (user_id, "user_id"),
             (page_url, "page_url"),
@@ -209,7 +229,7 @@ class AnalyticsRepository:
             (country, "country"),
             (device_type, "device_type"),
         ):
-            optional_text(value, name)
+            optional_text(name, value, 2048)
         payload = json.loads(json.dumps(dict(event_data), default=_json_default))
         with translating_errors():
             return await self._client.travelanalyticsevent.create(
@@ -233,8 +253,10 @@ class AnalyticsRepository:
     ) -> list[TravelMetricSnapshot]:
         """Aggregate the events of the period containing ``at`` into one row per metric
         (METRIC_TYPES), replacing the period's earlier rows; ``now`` stamps them."""
+        text("period", period, 20)
+        at = _moment("at", at)
+        now = _moment("now", now)
         start, end = period_bounds(period, at)
-        aware(now, "now")
         with translating_errors():
             row = await self._client.query_first(_TRAFFIC, stamp(start), stamp(end))
         if not row:  # an aggregate always yields one row
@@ -268,10 +290,14 @@ class AnalyticsRepository:
         self, metric_type: str, period: Period | str, since: datetime, until: datetime
     ) -> list[TravelMetricSnapshot]:
         """One metric's snapshots of periods starting in ``[since, until)``, oldest first."""
+        text("metric_type", metric_type, 100)
+        text("period", period, 20)
+        since = _moment("since", since)
+        until = _moment("until", until)
         if metric_type not in METRIC_TYPES:
             raise InvalidInputError(f"a metric is one of {METRIC_TYPES}: {metric_type!r}")
-        period_bounds(period, aware(since, "since"))  # validates the period
-        if aware(until, "until") <= since:
+        period_bounds(period, since)  # validates the period
+        if until <= since:
             raise InvalidInputError("until must be after since")
         with translating_errors():
             return await self._client.travelmetricsnapshot.find_many(
@@ -288,8 +314,10 @@ class AnalyticsRepository:
     ) -> BuiltFunnel:
         """The funnel ``name`` over ``stages`` (event types) for the period containing
         ``at``, per session; replaces that period's funnel of the same name."""
-        if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise InvalidInputError("a funnel name is 1..100 characters")
+        text("name", name, 100)
+        stages = strings("stages", stages, max_len=100)
+        text("period", period, 20)
+        at = _moment("at", at)
         names = check_funnel_stages(stages)
         start, end = period_bounds(period, at)
         with translating_errors():
@@ -334,9 +362,11 @@ class AnalyticsRepository:
     ) -> BuiltCohort:
         """Retention and LTV, as of ``now``, of the users first seen in the period (day,
         week or month) containing ``at``; replaces the stored cohort."""
+        text("period", period, 20)
+        at = _moment("at", at)
+        now = _moment("now", now)
         kind = cohort_type(period)
         start, end = period_bounds(period, at)
-        aware(now, "now")
         days = "{" + ",".join(str(day) for day in RETENTION_DAYS) + "}"
         with translating_errors():
             rows = await self._client.query_raw(
@@ -399,8 +429,13 @@ class PerformanceRepository:
         connection_type: str | None = None,
     ) -> TravelPerformanceMetric:
         """One page view's measurements (at least one); the URL is stored without its query."""
+        text("page_url", page_url, 2048)
+        at = _moment("at", at)
+        for vital, name in ((lcp, "lcp"), (inp, "inp"), (cls, "cls"), (fcp, "fcp"), (ttfb, "ttfb")):
+            if vital is not None:
+                with refusing_as(InvalidVitalError):
+                    number(name, vital, -1e12, 1e12)
         page = normalize_page_url(page_url)
-        aware(at, "at")
         given = {
             name: check_vital(name, value)
             for name, value in (
@@ -419,7 +454,7 @@ class PerformanceRepository:
             (device_type, "device_type"),
             (connection_type, "connection_type"),
         ):
-            optional_text(value, name, 200)
+            optional_text(name, value, 200)
         with translating_errors():
             return await self._client.travelperformancemetric.create(
                 data={
@@ -437,9 +472,10 @@ class PerformanceRepository:
     ) -> list[PageVitals]:
         """Per page, the p75 (``percentile_cont``, linear interpolation) of each metric
         measured in ``[since, until)``, rated; optionally one device type only."""
-        if aware(until, "until") <= aware(since, "since"):
+        since = _moment("since", since)
+        if _moment("until", until) <= since:
             raise InvalidInputError("until must be after since")
-        optional_text(device_type, "device_type", 200)
+        optional_text("device_type", device_type, 200)
         with translating_errors():
             rows = await self._client.query_raw(_VITAL_P75, stamp(since), stamp(until), device_type)
         pages: dict[str, dict[WebVital, Any]] = {}
