@@ -15,10 +15,11 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import asyncpg
 import httpx
+from prisma import Json as _PrismaJson
 from prisma import Prisma
 from prisma import errors as prisma_errors
 from prisma.engine import errors as prisma_engine_errors
@@ -39,6 +40,7 @@ __all__ = [
     "TIMEOUT_CODES",
     "UNAVAILABLE_CODES",
     "ClientSql",
+    "Json",
     "PoolSql",
     "RawSql",
     "domain_error_for",
@@ -48,7 +50,24 @@ __all__ = [
     "unit_of_work",
 ]
 
+if TYPE_CHECKING:
+    from prisma.types import Serializable
+
 log = logging.getLogger(__name__)
+
+
+class Json(_PrismaJson):
+    """``prisma.Json`` taking any JSON value (``dict[str, int]``, ``list[str]``, ...).
+
+    The client types its argument ``Serializable``, a recursive union whose ``Dict`` and
+    ``List`` members mypy checks invariantly: once the generated types are precise enough to
+    check callers (``recursive_type_depth = -1``), ``Json({"score": 3})`` is refused. Values
+    are still serialised by the client exactly as before (this is the same class to it).
+    """
+
+    def __init__(self, data: object) -> None:
+        super().__init__(cast("Serializable", data))
+
 
 #: Prisma error codes of infrastructure failures, whatever client class carries them
 #: (the engine answers with them; the client raises them as ``DataError``): can't reach the

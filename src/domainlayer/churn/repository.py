@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Final
 
-from prisma import Json, Prisma, enums
+from prisma import Prisma, enums
 from prisma.models import Alert, ChurnPrediction, Customer, SupportTicket
 
 from domainlayer.errors import InvalidInputError, NotFoundError
-from domainlayer.repository import translating_errors, unit_of_work
+from domainlayer.repository import Json, translating_errors, unit_of_work
 
 from .rules import Retention, RiskLevel, behaviour_metrics, risk_level, should_alert
 

@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any, Final
 
 import asyncpg
-from prisma import Json, Prisma, enums
+from prisma import Prisma, enums
 from prisma.models import Assessment, Calculation, Integration, Lead, MadfamFeatureFlag
 
 from domainlayer.errors import InfrastructureError, InvalidInputError, NotFoundError
 from domainlayer.flags import FlagRule, is_enabled
-from domainlayer.repository import raw_sql, translating_errors, unit_of_work
+from domainlayer.repository import Json, raw_sql, translating_errors, unit_of_work
 
 from .calculations import ProjectEstimate, RoiResult
 from .rules import (
