@@ -48,7 +48,7 @@ class _LazyTypesModule(types.ModuleType):
         if name in _EAGER_NAMES and not self._loaded:
             # The generated module defines these as ``_types.<name>``: the same objects,
             # from a small module the client package has already imported by now.
-            from prisma import _types as client_types  # noqa: PLC0415
+            from prisma import _types as client_types
 
             value = getattr(client_types, name)
             setattr(self, name, value)

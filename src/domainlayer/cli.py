@@ -114,13 +114,13 @@ def _target(url: str) -> None:
 
 
 def _resolve(settings: Settings) -> str:
-    from .database import resolve_database_url  # noqa: PLC0415 - only commands that connect
+    from .database import resolve_database_url
 
     return resolve_database_url(settings)
 
 
 def _prisma(args: Sequence[str], settings: Settings) -> int:
-    from .toolchain import prisma_command  # noqa: PLC0415
+    from .toolchain import prisma_command
 
     offline = args[0] in _OFFLINE or "--help" in args or "-h" in args
     if offline:
@@ -128,11 +128,25 @@ def _prisma(args: Sequence[str], settings: Settings) -> int:
     else:
         url = _resolve(settings)
         _target(url)
-    return prisma_command(args, database_url=url)
+    code = prisma_command(args, database_url=url)
+    if code == 0 and args[0] == "generate" and "--help" not in args and "-h" not in args:
+        _compile_client()
+    return code
+
+
+def _compile_client() -> None:
+    """Byte-compile the generated client now, so that no service pays for compiling it on
+    its first import (nor on every import, where site-packages is read-only)."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("prisma")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        compileall.compile_dir(location, quiet=1, workers=0)
 
 
 def _embedded(action: str, settings: Settings) -> int:
-    from .database import DEFAULT_DATABASE, EmbeddedPostgres  # noqa: PLC0415
+    from .database import DEFAULT_DATABASE, EmbeddedPostgres
 
     if action == "url":
         url = _resolve(settings)
@@ -159,7 +173,7 @@ def _embedded(action: str, settings: Settings) -> int:
 
 def _seed(args: Sequence[str], settings: Settings) -> int:
     try:
-        from seed.__main__ import main as seed_main  # noqa: PLC0415
+        from seed.__main__ import main as seed_main
     except ImportError as exc:
         print(
             f"domainlayer: error: seeding needs the seed extra: pip install 'domainlayer[seed]' "
@@ -182,8 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     # Global options come before the command; everything after it belongs to the command.
     split = next(
-        (i for i, arg in enumerate(arguments) if not arg.startswith("-") and
-         (i == 0 or arguments[i - 1] != "--database-url")),
+        (
+            i
+            for i, arg in enumerate(arguments)
+            if not arg.startswith("-") and (i == 0 or arguments[i - 1] != "--database-url")
+        ),
         len(arguments),
     )
     options = parser.parse_args(arguments[: split + 1])

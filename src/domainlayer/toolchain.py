@@ -85,9 +85,9 @@ def _toolchain_files(root: Path) -> Iterator[Path]:
             yield path
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and "node_modules" not in child.parts:
-                    if "__pycache__" not in child.parts:
-                        yield child
+                skipped = "node_modules" in child.parts or "__pycache__" in child.parts
+                if child.is_file() and not skipped:
+                    yield child
 
 
 def _content_hash(root: Path) -> str:
@@ -201,7 +201,9 @@ def toolchain_home(settings: Settings | None = None) -> Path:
     return home
 
 
-def _command(args: Sequence[str], database_url: str | None) -> tuple[list[str], Path, dict[str, str]]:
+def _command(
+    args: Sequence[str], database_url: str | None
+) -> tuple[list[str], Path, dict[str, str]]:
     settings = get_settings()
     home = toolchain_home(settings)
     env = dict(os.environ)
