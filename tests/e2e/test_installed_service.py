@@ -39,13 +39,14 @@ _LEAKS = ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DOMAINLAYE
 
 
 def _interpreter(version: str) -> str:
-    found = shutil.which(f"python{version}")
-    if found:
-        return found
+    # pyenv's own installs first: its shims on PATH exist for versions not selected.
     for candidate in sorted((Path.home() / ".pyenv" / "versions").glob(f"{version}.*")):
         binary = candidate / "bin" / f"python{version}"
         if binary.is_file():
             return str(binary)
+    found = shutil.which(f"python{version}")
+    if found and "/shims/" not in found:
+        return found
     pytest.fail(f"Python {version} not found (set DOMAINLAYER_E2E_PYTHONS to change the list)")
 
 
