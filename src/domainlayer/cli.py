@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Final
@@ -111,6 +112,7 @@ def _db_parser() -> argparse.ArgumentParser:
 
 def _target(url: str) -> None:
     print(f"domainlayer: database {describe_target(url)}", file=sys.stderr, flush=True)
+    os.environ["DOMAINLAYER_TARGET_SHOWN"] = "1"  # engines/database-url.mjs: not twice
 
 
 def _resolve(settings: Settings) -> str:
