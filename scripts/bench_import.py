@@ -12,6 +12,10 @@ engine host is a separate process and not counted here (``bench_engine.py`` repo
 
     .venv/bin/python scripts/bench_import.py [--runs 5] [--database-url URL]
 
+It measures two modes side by side, interleaved: the default (``prisma.types`` executed on
+first use, :mod:`domainlayer._lazy_types`) and ``DOMAINLAYER_EAGER_TYPES=1`` (executed at
+import, as the client does on its own).
+
 The query runs on the database given (default: the project's database resolution,
 ``DATABASE_URL`` or the embedded server); the count needs the migrated schema.
 """
@@ -27,6 +31,9 @@ import sys
 
 from domainlayer.database import resolve_database_url
 from domainlayer.settings import Settings
+
+#: The generated types executed at import, as before domainlayer._lazy_types.
+EAGER = {"DOMAINLAYER_EAGER_TYPES": "1"}
 
 _CHILD = r"""
 import asyncio, json, os, sys, time
@@ -55,7 +62,7 @@ print(json.dumps({"import_s": imported, "import_mb": rss_import, "query_s": tota
 """
 
 
-def _sample(url: str) -> dict[str, float]:
+def _sample(url: str, extra_env: dict[str, str]) -> dict[str, float]:
     # The URL goes in the environment, not the arguments: it may carry a password.
     done = subprocess.run(
         [sys.executable, "-c", _CHILD],
@@ -63,7 +70,7 @@ def _sample(url: str) -> dict[str, float]:
         text=True,
         check=False,
         timeout=120,
-        env={**os.environ, "BENCH_DATABASE_URL": url},
+        env={**os.environ, "BENCH_DATABASE_URL": url, **extra_env},
     )
     if done.returncode != 0:
         raise SystemExit(f"bench_import: the measured process failed:\n{done.stderr}")
@@ -77,21 +84,28 @@ def main() -> int:
     parser.add_argument("--database-url", help="the database to query (default: resolved)")
     args = parser.parse_args()
     url = args.database_url or resolve_database_url(Settings.load())
-    _sample(url)  # warm the OS page cache and the .pyc files once; not counted
-    samples = [_sample(url) for _ in range(args.runs)]
+    modes = {"prisma.types lazy (default)": {}, "prisma.types eager": EAGER}
+    for extra in modes.values():
+        _sample(url, extra)  # warm the OS page cache and the .pyc files once; not counted
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in modes}
+    for _ in range(args.runs):  # interleaved, so both modes see the same machine load
+        for name, extra in modes.items():
+            samples[name].append(_sample(url, extra))
+    print(f"runs: {args.runs} fresh processes per mode, medians (python {sys.version.split()[0]})")
+    for name, taken in samples.items():
 
-    def median(key: str) -> float:
-        return statistics.median(sample[key] for sample in samples)
+        def median(key: str, taken: list[dict[str, float]] = taken) -> float:
+            return statistics.median(sample[key] for sample in taken)
 
-    print(f"runs: {args.runs} fresh processes, medians (python {sys.version.split()[0]})")
-    print(
-        f"import domainlayer.client        {median('import_s'):6.2f} s   "
-        f"RSS {median('import_mb'):6.1f} MB"
-    )
-    print(
-        f"import + connect + first query   {median('query_s'):6.2f} s   "
-        f"RSS {median('query_mb'):6.1f} MB (peak {median('peak_mb'):.1f} MB)"
-    )
+        print(f"{name}:")
+        print(
+            f"  import domainlayer.client        {median('import_s'):6.2f} s   "
+            f"RSS {median('import_mb'):6.1f} MB"
+        )
+        print(
+            f"  import + connect + first query   {median('query_s'):6.2f} s   "
+            f"RSS {median('query_mb'):6.1f} MB (peak {median('peak_mb'):.1f} MB)"
+        )
     return 0
 
 
