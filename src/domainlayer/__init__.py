@@ -7,7 +7,13 @@ generated Prisma Client Python. Nothing here connects or starts a server at impo
 
 from __future__ import annotations
 
-from .errors import (
+from . import _lazy_types
+
+# Before anything imports the generated client: its type-checking-only module
+# `prisma.types` is executed on first use instead of at import (see _lazy_types).
+_lazy_types.install()
+
+from .errors import (  # noqa: E402
     ConflictError,
     DatabaseUnavailableError,
     DomainError,
@@ -17,7 +23,7 @@ from .errors import (
     NotFoundError,
     ToolchainError,
 )
-from .settings import Settings, get_settings
+from .settings import Settings, get_settings  # noqa: E402
 
 __all__ = [
     "ConflictError",

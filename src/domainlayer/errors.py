@@ -10,6 +10,7 @@ by cause so that callers can catch what they can act on::
     ├── NotFoundError (also LookupError)       the record the caller named does not exist
     └── InfrastructureError                    the database, engine or toolchain failed
         ├── DatabaseUnavailableError           no server could be reached or started
+        │   └── OperationTimeoutError          a statement or transaction ran out of time
         └── ToolchainError                     the Node engines or the Prisma CLI failed
 
 Domain modules define their specific errors (``RateLimitExceeded``, ``SessionExpired`` ...)
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidInputError",
     "LimitExceededError",
     "NotFoundError",
+    "OperationTimeoutError",
     "ToolchainError",
 ]
 
@@ -60,3 +62,8 @@ class DatabaseUnavailableError(InfrastructureError):
 
 class ToolchainError(InfrastructureError):
     """The pinned Node toolchain (Prisma CLI, WebAssembly engines) is missing or failed."""
+
+
+class OperationTimeoutError(DatabaseUnavailableError):
+    """The database did not finish in the time allowed (a statement or transaction timeout,
+    or no connection became free); the server-side work was cancelled, nothing committed."""

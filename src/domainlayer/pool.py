@@ -7,23 +7,54 @@ client's query-engine process. The statement is the same, so the invariant is th
 request just skips the client's HTTP hop and engine, which is most of its latency
 (``scripts/bench_repositories.py`` shows both). Like :mod:`domainlayer.client`, a process
 keeps one pool: :func:`get_pool` creates it on first use, :func:`close_pool` closes it.
+
+Every pooled connection carries server-side limits, so work never outlives its caller:
+
+- ``statement_timeout`` (default :data:`DEFAULT_STATEMENT_TIMEOUT`, 30 s): PostgreSQL
+  cancels a statement that runs longer (the caller gets ``OperationTimeoutError``);
+- ``idle_in_transaction_session_timeout`` (default 60 s): a session left inside a
+  transaction by a caller that went away is ended, releasing its locks;
+- ``client_connection_check_interval`` (default 5 s, PostgreSQL 14 and later): a statement
+  whose client has disconnected is stopped instead of running to its end.
+
+A server that cannot be reached, refuses the connection, rejects the credentials or lacks
+the database gives :class:`~domainlayer.errors.DatabaseUnavailableError`, here as through
+the client.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
 from .database import resolve_database_url
-from .settings import get_settings
+from .errors import DatabaseUnavailableError, InvalidInputError, OperationTimeoutError
+from .settings import describe_target, get_settings
 
-__all__ = ["DEFAULT_POOL_SIZE", "close_pool", "connect_pool", "get_pool"]
+__all__ = [
+    "DEFAULT_CONNECTION_CHECK_INTERVAL",
+    "DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT",
+    "DEFAULT_POOL_SIZE",
+    "DEFAULT_STATEMENT_TIMEOUT",
+    "close_pool",
+    "connect_pool",
+    "get_pool",
+]
 
 #: Connections in the process-wide pool (PostgreSQL's default allows 100 in all).
 DEFAULT_POOL_SIZE = 10
+#: Longest a pooled statement may run before PostgreSQL cancels it.
+DEFAULT_STATEMENT_TIMEOUT: Final = timedelta(seconds=30)
+#: Longest a pooled session may sit idle inside a transaction before PostgreSQL ends it.
+DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT: Final = timedelta(seconds=60)
+#: How often PostgreSQL (14+) checks, during a statement, that its client is still there.
+DEFAULT_CONNECTION_CHECK_INTERVAL: Final = timedelta(seconds=5)
+#: Seconds to wait for a connection to be established.
+CONNECT_TIMEOUT: Final = 10.0
 
 _PRISMA_OPTIONS: Final = frozenset(
     {
@@ -41,15 +72,68 @@ _pool: asyncpg.Pool | None = None
 _lock: asyncio.Lock | None = None
 
 
-async def connect_pool(url: str | None = None, *, size: int = DEFAULT_POOL_SIZE) -> asyncpg.Pool:
-    """A new asyncpg pool on ``url`` (default: the project's database resolution)."""
+def _ms(delta: timedelta) -> str:
+    return str(max(0, round(delta.total_seconds() * 1000)))
+
+
+async def connect_pool(
+    url: str | None = None,
+    *,
+    size: int = DEFAULT_POOL_SIZE,
+    statement_timeout: timedelta = DEFAULT_STATEMENT_TIMEOUT,
+    idle_in_transaction_timeout: timedelta = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT,
+    connection_check_interval: timedelta = DEFAULT_CONNECTION_CHECK_INTERVAL,
+) -> asyncpg.Pool:
+    """A new asyncpg pool on ``url`` (default: the project's database resolution).
+
+    The timeouts are set on every connection (``timedelta(0)`` turns one off). Raises
+    :class:`InvalidInputError` for a size below 1, and :class:`DatabaseUnavailableError`
+    when the server cannot be reached, refuses, rejects the credentials or lacks the database.
+    """
     if size < 1:
-        raise ValueError("a pool needs at least one connection")
+        raise InvalidInputError("size: a pool needs at least one connection")
     target = url or resolve_database_url(get_settings())
     target = _without_prisma_options(target)
-    pool = await asyncpg.create_pool(target, min_size=1, max_size=size, reset=_keep_session)
+    check_interval = _ms(connection_check_interval)
+
+    async def _init(connection: asyncpg.Connection) -> None:
+        if connection.get_server_version().major >= 14:
+            await connection.execute(
+                f"SET client_connection_check_interval = {int(check_interval)}"
+            )
+
+    try:
+        pool = await asyncpg.create_pool(
+            target,
+            min_size=1,
+            max_size=size,
+            reset=_keep_session,
+            init=_init,
+            timeout=CONNECT_TIMEOUT,
+            server_settings={
+                "statement_timeout": _ms(statement_timeout),
+                "idle_in_transaction_session_timeout": _ms(idle_in_transaction_timeout),
+            },
+        )
+    except TimeoutError as exc:
+        raise OperationTimeoutError(
+            f"no connection to {describe_target(target)} within {CONNECT_TIMEOUT:.0f} s"
+        ) from exc
+    except (OSError, asyncpg.InterfaceError) as exc:
+        raise DatabaseUnavailableError(
+            f"cannot connect to {describe_target(target)}: {exc}"
+        ) from exc
+    except asyncpg.PostgresError as exc:
+        # Imported here: domainlayer.repository imports the generated client, which a pool
+        # user need not pay for.
+        from .repository import error_for_sqlstate
+
+        error = error_for_sqlstate(exc.sqlstate)
+        if not issubclass(error, DatabaseUnavailableError):
+            error = DatabaseUnavailableError
+        raise error(f"cannot connect to {describe_target(target)}: {exc}") from exc
     if pool is None:  # pragma: no cover - create_pool returns None only when awaited lazily
-        raise RuntimeError("asyncpg returned no pool")
+        raise DatabaseUnavailableError("asyncpg returned no pool")
     return pool
 
 

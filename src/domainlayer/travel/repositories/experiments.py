@@ -18,12 +18,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from prisma import Json, Prisma
+from prisma import Prisma
 from prisma.models import TravelFeatureFlag
 
 from domainlayer.errors import InvalidInputError
 from domainlayer.flags import FlagRule, choose_variant, is_enabled
-from domainlayer.repository import translating_errors
+from domainlayer.repository import Json, translating_errors
 from domainlayer.travel.experiments import (
     AlreadyConverted,
     FlagNotFound,

@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from prisma import Json, Prisma
+from prisma import Prisma
 from prisma.models import (
     TravelAnalyticsEvent,
     TravelConversionFunnel,
@@ -33,7 +33,7 @@ from prisma.models import (
 )
 
 from domainlayer.errors import InfrastructureError, InvalidInputError
-from domainlayer.repository import translating_errors, unit_of_work
+from domainlayer.repository import Json, translating_errors, unit_of_work
 from domainlayer.travel.reporting import (
     METRIC_TYPES,
     RETENTION_DAYS,
