@@ -159,7 +159,10 @@ async def test_dropping_a_column_that_holds_data_warns_with_counts_and_needs_acc
     )
     assert "--accept-data-loss" in refused.stderr
     assert migration_folders(project) == before  # nothing written
-    column = "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'coach' AND table_name = 'RateLimit' AND column_name = 'lastRequestAt'"
+    column = (
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'coach'"
+        " AND table_name = 'RateLimit' AND column_name = 'lastRequestAt'"
+    )
     assert await _fetchval(database_url, column) == 1
 
     accepted = _migrate_dev(
@@ -201,7 +204,8 @@ async def test_narrowing_a_type_warns_and_a_yes_on_a_terminal_applies_it(tmp_pat
     assert term.wait() == 0, term.seen
     kind = await _fetchval(
         database_url,
-        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'coach.\"RateLimit\"'::regclass AND attname = 'skoolUserId'",
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = 'coach.\"RateLimit\"'::regclass AND attname = 'skoolUserId'",
     )
     assert kind == "character varying(20)"
 
@@ -240,7 +244,8 @@ async def test_applied_migrations_missing_locally_need_a_reset_asked_on_a_termin
 ):
     await _execute(
         database_url,
-        """INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+        """INSERT INTO _prisma_migrations
+             (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
            VALUES ('gone-1', 'x', '20990101000000_gone', now(), now(), 1)""",
     )
     project = scratch_project(tmp_path)
