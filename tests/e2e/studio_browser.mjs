@@ -54,8 +54,12 @@ try {
   const headerBox = await header.boundingBox()
   const rowBox = await row.boundingBox()
   await page.mouse.dblclick(headerBox.x + headerBox.width / 2, rowBox.y + rowBox.height / 2)
-  await page.keyboard.press('Control+A')
-  await page.keyboard.type(value)
+  // The cell's editor takes the focus once it is open: replace its text, confirm.
+  await page.waitForFunction(() => {
+    const active = document.activeElement
+    return active && (['INPUT', 'TEXTAREA'].includes(active.tagName) || active.isContentEditable)
+  })
+  await page.locator(':focus').fill(value)
   await page.keyboard.press('Enter')
   const save = page.getByRole('button', { name: /Save 1 change/ })
   await save.click()

@@ -260,6 +260,8 @@ def test_sigterm_to_prisma_studio_stops_every_child(database_url: str) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def _free_port() -> int:

@@ -82,6 +82,8 @@ def test_studio_shows_every_product_and_saves_an_edit(database_url: str) -> None
     finally:
         studio.terminate()
         studio.wait(timeout=60)
+        if studio.stdout is not None:
+            studio.stdout.close()
     assert result["saved"] is True
     assert set(result["models"]) == {*MODELS, "CoachUser"}
     for shown in result["models"].values():
