@@ -167,7 +167,8 @@ function env6(command) {
 /** The CLIs as functions, for the commands assembled here. */
 const prisma = {
   /** Prisma CLI 6.19 with `args`. */
-  six: (args, options = {}) => run(process.execPath, [paths.cli6, ...args], { env: env6(args[0]), ...options }),
+  six: (args, options = {}) =>
+    run(process.execPath, [paths.cli6, ...args], { env: env6(args.find((arg) => !arg.startsWith('-'))), ...options }),
   /** `prisma generate` on Prisma CLI 5.17 (the Python client's generator). */
   generate: (args = []) => run(process.execPath, [paths.cli5, 'generate', ...args], { env: env5() }),
   /** `prisma db seed` on Prisma CLI 6.19: the seed command of prisma.config.ts. */
@@ -204,7 +205,7 @@ async function version(args) {
     ['  hosted by', `engines/bin/query-engine on Node ${process.versions.node}, @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg-5')}, pg ${packageVersion('pg')}`],
     ['Schema Engine', `@prisma/schema-engine-wasm ${packageVersion('@prisma/schema-engine-wasm')} on @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg')}`],
     ['Studio Query Engine', `query_engine_bg.postgresql.wasm of prisma ${packageVersion('prisma')} on @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg')}`],
-    ['Prisma format/validate', `@prisma/prisma-schema-wasm ${packageVersion('@prisma/prisma-schema-wasm')} (generate)`],
+    ['PSL of prisma generate', `@prisma/prisma-schema-wasm ${packageVersion('@prisma/prisma-schema-wasm')}`],
   ]
   const width = Math.max(...rows.map(([key]) => key.length))
   for (const [key, value] of rows) console.log(`${key.padEnd(width)} : ${value}`)
