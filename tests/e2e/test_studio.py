@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -87,8 +88,9 @@ def test_studio_shows_every_product_and_saves_an_edit(database_url: str) -> None
     assert result["saved"] is True
     assert set(result["models"]) == {*MODELS, "CoachUser"}
     for shown in result["models"].values():
-        first, _, total = shown.partition(" of ")
-        assert int(first) > 0 and int(total) > 0, result
+        counts = re.fullmatch(r"(\d+)\s+of\s+(\d+)", shown)  # "10 of 10" (with nbsp)
+        assert counts is not None, result
+        assert int(counts[1]) > 0 and int(counts[2]) > 0, result
     assert screenshot.stat().st_size > 0
     saved = _fetchval(
         database_url, 'SELECT "displayName" FROM coach."User" WHERE email = $1', email
