@@ -45,9 +45,10 @@ class Timing {
 
 /**
  * The server for `host` (engine.mjs). Requests wait for `ready`; `index()` gives the schema
- * index (schema-index.mjs) once it is.
+ * index (schema-index.mjs) once it is. `admission(req)` returns why an HTTP request is
+ * refused (answered 403 and logged), or nothing (access.mjs).
  */
-export function createServer({ ready, host, index, metrics, transactions, log }) {
+export function createServer({ ready, host, index, metrics, transactions, log, admission }) {
   function prepare(source, timing) {
     const started = performance.now()
     const request = parseRequest(source)
@@ -130,7 +131,11 @@ export function createServer({ ready, host, index, metrics, transactions, log })
     return { status: 404, json: engineError(`no route ${req.method} ${path}`, null) }
   }
 
-  async function respond(req, res, body) {
+  /**
+   * One request, whatever carried it: `{method, url, headers, body}` -> `{status, text,
+   * contentType, timing}`. Both the HTTP server and the private channel (channel.mjs) use it.
+   */
+  async function handle(req, body) {
     let reply
     let timing
     try {
@@ -152,17 +157,31 @@ export function createServer({ ready, host, index, metrics, transactions, log })
         reply = { json: requestError(error) }
       }
     }
-    const text = reply.text ?? JSON.stringify(reply.json)
-    const headers = {
-      'content-type': reply.text === undefined ? 'application/json' : 'text/plain; version=0.0.4',
-      'content-length': Buffer.byteLength(text),
+    return {
+      status: reply.status ?? 200,
+      text: reply.text ?? JSON.stringify(reply.json),
+      contentType: reply.text === undefined ? 'application/json' : 'text/plain; version=0.0.4',
+      timing: reply.timing,
     }
+  }
+
+  async function respond(req, res, body) {
+    const reply = await handle(req, body)
+    const headers = { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.text) }
     if (reply.timing) headers['server-timing'] = reply.timing.header()
-    res.writeHead(reply.status ?? 200, headers)
-    res.end(text)
+    res.writeHead(reply.status, headers)
+    res.end(reply.text)
   }
 
   const server = http.createServer((req, res) => {
+    const refusal = admission?.(req)
+    if (refusal) {
+      log(`refused ${req.method} ${req.url} from ${req.socket.remoteAddress}:${req.socket.remotePort}: ${refusal}`)
+      req.resume()
+      res.writeHead(403, { 'content-type': 'application/json', connection: 'close' })
+      res.end(JSON.stringify(engineError(`forbidden: ${refusal}`, null)))
+      return
+    }
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (chunk) => {
@@ -172,5 +191,6 @@ export function createServer({ ready, host, index, metrics, transactions, log })
   })
   server.keepAliveTimeout = 60_000
   server.headersTimeout = 65_000
+  server.handle = handle
   return server
 }
