@@ -3,6 +3,8 @@
 A/B figures for the engine work of issue #11: the same seven workloads through
 - ``http``: Prisma Client Python's own engine class (httpx to the host on a TCP port),
 - ``channel``: domainlayer's client (``domainlayer.client``: the private Unix-socket channel),
+  on the host's default engine; ``channel5`` / ``channel7`` force the 5.17 wasm engine or
+  Prisma 7's query compiler (``DOMAINLAYER_QUERY_ENGINE``),
 - ``asyncpg``: the same SQL by hand (the reference every ratio is taken against),
 interleaved in rounds (each round runs every workload on every path), on 1,000 seeded
 ``coach."User"`` rows with their ``Profile``, pool of 10 everywhere. Prints p50 / p95 per
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import sys
 import time
@@ -194,10 +197,20 @@ async def run(rounds: int, iterations: int, paths: list[str]) -> None:
                 )
                 await stock.connect()
                 clients[path] = stock
-            elif path == "channel":
-                clients[path] = await connect_client(f"{url}?connection_limit=10")
+            elif path in ("channel", "channel5", "channel7"):
+                # the host reads DOMAINLAYER_QUERY_ENGINE when it starts (default: 5)
+                engine = {"channel5": "5", "channel7": "7"}.get(path)
+                saved = os.environ.pop("DOMAINLAYER_QUERY_ENGINE", None)
+                if engine is not None:
+                    os.environ["DOMAINLAYER_QUERY_ENGINE"] = engine
+                try:
+                    clients[path] = await connect_client(f"{url}?connection_limit=10")
+                finally:
+                    os.environ.pop("DOMAINLAYER_QUERY_ENGINE", None)
+                    if saved is not None:
+                        os.environ["DOMAINLAYER_QUERY_ENGINE"] = saved
             else:
-                raise SystemExit(f"unknown path {path!r} (http, channel)")
+                raise SystemExit(f"unknown path {path!r} (http, channel, channel5, channel7)")
         ops: dict[str, dict[str, Op]] = {p: _client_ops(c, ids) for p, c in clients.items()}
         ops["asyncpg"] = _asyncpg_ops(pool, ids)
         names = [*paths, "asyncpg"]
@@ -255,7 +268,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--iterations", type=int, default=60, help="calls per workload and round")
-    parser.add_argument("--paths", default="http,channel", help="client paths: http, channel")
+    parser.add_argument(
+        "--paths",
+        default="http,channel",
+        help="client paths: http, channel (default engine), channel5 / channel7 (engine 5.17 / 7)",
+    )
     args = parser.parse_args()
     if args.rounds < 1 or args.iterations < 4:
         parser.error("--rounds must be >= 1 and --iterations >= 4")

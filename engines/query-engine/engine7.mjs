@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import v8 from 'node:v8'
 import pg from 'pg'
 import { clientRewritingResults, reportCatalogTypesAsText, TEXT_OID } from '../pg-types.mjs'
 import { fromJsError } from './errors.mjs'
@@ -36,7 +37,16 @@ const { ParamGraph } = require(require.resolve('@prisma/param-graph', { paths: [
 export { ENGINE_COMMIT } from './version.mjs'
 
 const compilerDir = path.join(path.dirname(require.resolve('@prisma/query-compiler-wasm/package.json')), 'postgresql')
+// The package ships two builds of the compiler: `fast` (optimised for speed) and `small`
+// (for size); DOMAINLAYER_QUERY_COMPILER picks one (see bench_engine.py for the trade).
+const COMPILER_BUILD = process.env.DOMAINLAYER_QUERY_COMPILER === 'small' ? 'small' : 'fast'
 let compiledModule // the WebAssembly.Module, compiled once per process
+
+// With the plan cache, the compiler runs only for a query shape it has not seen: V8's
+// baseline (Liftoff) code is fast enough there, and skipping the optimising tier keeps the
+// host's resident memory at ~88 MB instead of ~163 MB after a warm-up (measured with
+// both builds; the interpreter that runs every query is JavaScript, unaffected).
+v8.setFlagsFromString('--liftoff-only')
 let generation = 0
 
 // The compiler reports a panic through this hook before trapping.
@@ -49,12 +59,12 @@ globalThis.PRISMA_WASM_PANIC_REGISTRY = {
 export class CompilerPanic extends Error {}
 
 async function loadCompiler() {
-  compiledModule ??= new WebAssembly.Module(readFileSync(path.join(compilerDir, 'query_compiler_fast_bg.wasm')))
+  compiledModule ??= new WebAssembly.Module(readFileSync(path.join(compilerDir, `query_compiler_${COMPILER_BUILD}_bg.wasm`)))
   generation += 1
-  const url = new URL(`file://${path.join(compilerDir, 'query_compiler_fast_bg.js')}`)
+  const url = new URL(`file://${path.join(compilerDir, `query_compiler_${COMPILER_BUILD}_bg.js`)}`)
   if (generation > 1) url.search = `instance=${generation}`
   const bindings = await import(url.href)
-  const instance = new WebAssembly.Instance(compiledModule, { './query_compiler_fast_bg.js': bindings })
+  const instance = new WebAssembly.Instance(compiledModule, { [`./query_compiler_${COMPILER_BUILD}_bg.js`]: bindings })
   bindings.__wbg_set_wasm(instance.exports)
   instance.exports.__wbindgen_start?.()
   return bindings
@@ -76,6 +86,15 @@ function errorAnswer(error, pool) {
   if (error instanceof runtime.UserFacingError) {
     const meta = { ...(error.meta ?? {}) }
     delete meta.driverAdapterError
+    if (error.code === 'P2028') {
+      // the native engine's text: "Transaction already closed: ..." for expired ones too,
+      // which is what the client reads to raise TransactionExpiredError
+      let inner = error.message.replace(/^Transaction API error: /, '')
+      if (/cannot be executed on an expired transaction/.test(inner) && !inner.startsWith('Transaction already closed')) {
+        inner = `Transaction already closed: ${inner}`
+      }
+      return { error: inner, user_facing_error: { is_panic: false, message: `Transaction API error: ${inner}`, meta: { error: inner, ...meta }, error_code: 'P2028' } }
+    }
     return { error: error.message, user_facing_error: { is_panic: false, message: error.message, meta, error_code: error.code } }
   }
   if (error instanceof CompilerPanic) {
@@ -114,9 +133,36 @@ function rawScalarType(parameter) {
   return 'unknown'
 }
 
+/**
+ * Raw parameters (JSON text) parsed with integers beyond a double's precision kept exact:
+ * they become bigint parameters, as the native engine read them.
+ */
+export function parseRawParameters(text) {
+  let out = ''
+  let last = 0
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++
+      continue
+    }
+    if (ch === '-' || (ch >= '0' && ch <= '9')) {
+      let j = i + 1
+      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++
+      const token = text.slice(i, j)
+      if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += `${text.slice(last, i)}{"prisma__type":"bigint","prisma__value":"${token}"}`
+        last = j
+      }
+      i = j - 1
+    }
+  }
+  return JSON.parse(last === 0 ? text : out + text.slice(last))
+}
+
 /** A raw query's plan, as ClientEngine builds it (its deserializeRawParameters). */
 function rawPlan(query) {
-  const parsed = JSON.parse(query.query.arguments.parameters ?? '[]')
+  const parsed = parseRawParameters(query.query.arguments.parameters ?? '[]')
   if (!Array.isArray(parsed)) throw new Error('Received invalid serialized parameters: expected an array')
   return {
     type: query.action === 'queryRaw' ? 'query' : 'execute',
@@ -298,6 +344,8 @@ export class CompilerEngineHost {
   async connect() {
     this.pool = new pg.Pool(this.poolOptions)
     this.pool.on('error', () => {})
+    // a connection PostgreSQL terminates (restart, admin) fails its query, never the host
+    this.pool.on('connect', (client) => client.on('error', () => {}))
     this.onPool(this.pool)
     const factory = new PrismaPg(this.pool, { statementNameGenerator: statementName, onConnectionError: () => {}, onPoolError: () => {} })
     this.adapter = await factory.connect()

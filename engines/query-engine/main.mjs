@@ -86,9 +86,10 @@ try {
 
 const transactions = new Transactions()
 const metrics = new Metrics(() => host.pool)
-// DOMAINLAYER_QUERY_ENGINE picks the engine: 7 is Prisma's current query compiler
-// and interpreter (engine7.mjs), 5 (default) the 5.17 wasm query engine (engine.mjs).
-const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE ?? '5'
+// DOMAINLAYER_QUERY_ENGINE picks the engine: 7 (default) is Prisma's current query compiler
+// and interpreter (engine7.mjs), 5 the 5.17 wasm query engine (engine.mjs); the A/B that
+// chose 7 is in scripts/bench_engine.py (--paths channel5,channel7).
+const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE ?? '7'
 const cpus = os.default.availableParallelism?.() ?? os.default.cpus().length
 const host = engineVersion === '5' ? new EngineHost({
   datamodel,

@@ -66,6 +66,55 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
     }
   }
 
+  // Concurrent findUnique requests (outside transactions) that arrive in the same turn of
+  // the event loop go to the engine as one batch, as Prisma's Node client batches them:
+  // the engine folds a batch of findUniques on one model with one selection into a single
+  // query (WHERE id IN (...)), so 50 callers cost one round trip instead of 50.
+  const batcher = {
+    groups: new Map(),
+    scheduled: false,
+    add(item, timing) {
+      const where = item.json.query.arguments?.where
+      const key = `${item.json.modelName}|${JSON.stringify(item.json.query.selection)}|${where && typeof where === 'object' ? Object.keys(where).sort().join(',') : ''}`
+      let group = this.groups.get(key)
+      if (group === undefined) this.groups.set(key, (group = []))
+      const promise = new Promise((resolve, reject) => group.push({ item, timing, resolve, reject }))
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
+      return promise
+    },
+    flush() {
+      this.scheduled = false
+      const groups = [...this.groups.values()]
+      this.groups.clear()
+      for (const group of groups) runGroup(group)
+    },
+  }
+
+  async function runGroup(group) {
+    try {
+      if (group.length === 1) {
+        const [{ item, timing, resolve }] = group
+        const response = normaliseErrors(await execute(JSON.stringify(item.json), undefined, timing), host)
+        resolve(graphqlResult(response, item.alias, item.action))
+        return
+      }
+      const started = performance.now()
+      const raw = await host.run((engine) => engine.query(JSON.stringify({ batch: group.map((g) => g.item.json) }), TRACE, undefined))
+      const elapsed = performance.now() - started
+      const response = normaliseErrors(JSON.parse(raw), host)
+      group.forEach((g, i) => {
+        g.timing.engine += elapsed
+        if (!Array.isArray(response.batchResult)) return g.resolve(response)
+        g.resolve(graphqlResult(normaliseErrors(response.batchResult[i], host), g.item.alias, g.item.action))
+      })
+    } catch (error) {
+      for (const g of group) g.reject(error)
+    }
+  }
+
   async function handleQuery(payload, txId, timing) {
     if (txId !== undefined && !transactions.has(txId)) return unknownTransaction(txId)
     if (Array.isArray(payload.batch)) {
@@ -81,6 +130,7 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
     }
     if (typeof payload.query !== 'string') return requestError('the request has no query')
     const { alias, action, json } = prepare(payload.query, timing)
+    if (txId === undefined && action === 'findUnique') return await batcher.add({ alias, action, json }, timing)
     const response = normaliseErrors(await execute(JSON.stringify(json), txId, timing), host)
     const started = performance.now()
     const result = graphqlResult(response, alias, action)

@@ -57,7 +57,7 @@ from prisma.engine import errors as engine_errors  # noqa: TID251 - the engine s
 from prisma.engine import utils as engine_utils  # noqa: TID251 - the engine side of domainlayer.client
 from prisma.engine.abstract import AbstractEngine  # noqa: TID251 - the engine side of domainlayer.client
 
-from .errors import DatabaseUnavailableError
+from .errors import DatabaseUnavailableError, InvalidInputError
 from .settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ __all__ = [
     "ChannelEngine",
     "DatabaseUnreachableError",
     "EngineUnavailableError",
+    "InvalidTextError",
     "engine_dir",
 ]
 
@@ -101,6 +102,21 @@ def engine_dir() -> Path:
     """The engines folder: ``$DOMAINLAYER_ENGINE_DIR``, else the checkout's ``engines/``."""
     configured = os.environ.get(ENGINE_DIR_VARIABLE)
     return Path(configured) if configured else PROJECT_ROOT / "engines"
+
+
+class InvalidTextError(prisma_errors.PrismaError, InvalidInputError):
+    """A string holds a lone surrogate (U+D800-U+DFFF): no UTF-8, so PostgreSQL cannot store it."""
+
+
+def _encode_text(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end]
+        raise InvalidTextError(
+            f"text holds a lone surrogate ({', '.join(f'U+{ord(c):04X}' for c in bad)}), "
+            "which is not Unicode text and cannot be stored; nothing was sent"
+        ) from None
 
 
 class _Status:
@@ -170,7 +186,7 @@ class _Channel(asyncio.Protocol):
                 path_bytes,
                 struct.pack(">H", len(tx_bytes)),
                 tx_bytes,
-                body.encode("utf-8", "surrogatepass") if body else b"",
+                _encode_text(body) if body else b"",
             )
         )
         return self.send(request_id, payload)

@@ -21,7 +21,9 @@ import asyncio
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
+import prisma._builder
 from prisma import Prisma
 from prisma.engine.abstract import AbstractEngine
 
@@ -35,6 +37,26 @@ log = logging.getLogger(__name__)
 
 _client: Prisma | None = None
 _lock: asyncio.Lock | None = None
+
+# -- text shim (#14.9) -----------------------------------------------------------------
+# The client's query builder indents nested GraphQL with textwrap.indent, which splits
+# lines with str.splitlines(): that also breaks at U+0085, U+2028 and U+2029, and so
+# inserted spaces into any string holding one ('Hi\u2028there' was stored as
+# 'Hi\u2028    there'). Its JSON encoder (prisma._builder.dumps) writes them raw
+# (ensure_ascii=False); JSON allows them only inside strings, so writing them as \uXXXX
+# escapes instead is the same JSON and leaves nothing for splitlines to break. The
+# builder looks `dumps` up in its module on every call, so replacing it there is enough;
+# the package's files stay as published.
+_LINE_BREAKERS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_builder_dumps = prisma._builder.dumps
+
+
+def _dumps_without_line_breakers(obj: Any, **kwargs: Any) -> str:
+    return _builder_dumps(obj, **kwargs).translate(_LINE_BREAKERS)
+
+
+if getattr(prisma._builder.dumps, "__name__", "") != _dumps_without_line_breakers.__name__:
+    prisma._builder.dumps = _dumps_without_line_breakers
 
 
 class DomainlayerPrisma(Prisma):
