@@ -26,7 +26,7 @@ import path from 'node:path'
 import v8 from 'node:v8'
 import pg from 'pg'
 import { clientRewritingResults, reportCatalogTypesAsText, TEXT_OID } from '../pg-types.mjs'
-import { fromJsError } from './errors.mjs'
+import { fromJsError, isInfrastructureKind } from './errors.mjs'
 import { loadParamGraph } from './schema-index.mjs'
 
 const require = createRequire(import.meta.url)
@@ -84,6 +84,11 @@ function statementName(query) {
 /** An error of the compiler, the interpreter or the driver, in the native engine's shape. */
 function errorAnswer(error, pool) {
   if (error instanceof runtime.UserFacingError) {
+    // a raw query whose connection failed is an infrastructure error, not a query error
+    const cause = error.meta?.driverAdapterError?.cause
+    if (cause?.kind !== undefined && isInfrastructureKind(cause.kind)) return fromJsError(error, pool, cause.kind)
+    // SQLSTATE classes 08 (connection) and 57 (server shut down / restarting)
+    if (/^(08|57P)/.test(String(cause?.originalCode ?? cause?.code ?? ''))) return fromJsError(error, pool, 'ConnectionClosed')
     const meta = { ...(error.meta ?? {}) }
     delete meta.driverAdapterError
     if (error.code === 'P2028') {

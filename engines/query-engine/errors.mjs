@@ -52,6 +52,8 @@ const INFRASTRUCTURE_KINDS = {
   TooManyConnections: ['P1001', "Can't reach database server: too many connections"],
 }
 
+export const isInfrastructureKind = (kind) => Object.hasOwn(INFRASTRUCTURE_KINDS, kind)
+
 /** A JS error the driver adapter threw, as the native engine would have reported it. */
 export function fromJsError(error, pool, kind) {
   if (kind !== undefined && INFRASTRUCTURE_KINDS[kind]) {

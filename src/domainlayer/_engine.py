@@ -193,7 +193,8 @@ class _Channel(asyncio.Protocol):
 
     def close(self) -> None:
         if self.transport is not None:
-            self.transport.close()
+            with contextlib.suppress(RuntimeError):  # the event loop is already closed
+                self.transport.close()
 
 
 def _terminate(state: dict[str, Any]) -> None:

@@ -20,18 +20,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import prisma._builder
 from prisma import Prisma
+from prisma import errors as prisma_errors
 from prisma.engine.abstract import AbstractEngine
 
 from ._engine import ChannelEngine
 from .database import resolve_database_url
+from .errors import InvalidInputError
 from .settings import Settings, get_settings
 
-__all__ = ["DomainlayerPrisma", "close_client", "connect_client", "get_client"]
+__all__ = [
+    "DomainlayerPrisma",
+    "NonFiniteNumberError",
+    "close_client",
+    "connect_client",
+    "get_client",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +55,46 @@ _lock: asyncio.Lock | None = None
 # (ensure_ascii=False); JSON allows them only inside strings, so writing them as \uXXXX
 # escapes instead is the same JSON and leaves nothing for splitlines to break. The
 # builder looks `dumps` up in its module on every call, so replacing it there is enough;
-# the package's files stay as published.
+# the package's files stay as published. The same wrapper refuses NaN and infinities.
 _LINE_BREAKERS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _builder_dumps = prisma._builder.dumps
 
 
+class NonFiniteNumberError(prisma_errors.PrismaError, InvalidInputError):
+    """NaN or an infinity in a query: JSON has no such number (#14.3)."""
+
+
 def _dumps_without_line_breakers(obj: Any, **kwargs: Any) -> str:
-    return _builder_dumps(obj, **kwargs).translate(_LINE_BREAKERS)
+    # NaN / Infinity would be written as bare tokens that are not JSON: a Json value holding
+    # one used to make the 5.17 engine panic with the transaction left open. Refused here,
+    # before anything is sent.
+    kwargs.setdefault("allow_nan", False)
+    try:
+        text = _builder_dumps(obj, **kwargs)
+    except ValueError as exc:
+        if "Out of range float values" not in str(exc):
+            raise
+        raise NonFiniteNumberError(
+            "NaN and infinite numbers cannot be sent to the database (JSON has none)"
+        ) from None
+    return text.translate(_LINE_BREAKERS)
 
 
 if getattr(prisma._builder.dumps, "__name__", "") != _dumps_without_line_breakers.__name__:
     prisma._builder.dumps = _dumps_without_line_breakers
 
 
+#: How long connect() waits for the engine host (Prisma's default is 10 s; a host that
+#: starts on a busy machine, or in CI, can take longer, and failing then is worse).
+CONNECT_TIMEOUT = timedelta(seconds=30)
+
+
 class DomainlayerPrisma(Prisma):
     """The generated client on domainlayer's engine class (the package is unmodified)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        super().__init__(*args, **kwargs)
 
     def _create_engine(self, dml_path: Path | None = None) -> AbstractEngine:
         return ChannelEngine(
