@@ -79,7 +79,8 @@ async def test_a_killed_engine_fails_calls_in_flight_and_the_same_client_recover
     try:
         (pid,) = _engine_pids() - before
         in_flight = [
-            asyncio.create_task(client.query_raw("SELECT pg_sleep(30) AS slept")) for _ in range(5)
+            asyncio.create_task(client.query_raw("SELECT pg_sleep(30)::text AS slept"))
+            for _ in range(5)
         ]
 
         async def sleeping() -> bool:
