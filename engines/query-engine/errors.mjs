@@ -41,8 +41,25 @@ export function panicError(error) {
 // pg-pool's message when no connection was free within the pool timeout
 const POOL_TIMEOUT = /timeout exceeded when trying to connect/i
 
+// Driver error kinds (driver-adapter-utils) that mean the database, not the query, failed,
+// with the native engine's codes for them.
+const INFRASTRUCTURE_KINDS = {
+  DatabaseNotReachable: ['P1001', "Can't reach database server"],
+  AuthenticationFailed: ['P1000', 'Authentication failed against database server'],
+  DatabaseDoesNotExist: ['P1003', 'Database does not exist'],
+  SocketTimeout: ['P1008', 'Operations timed out'],
+  ConnectionClosed: ['P1017', 'Server has closed the connection.'],
+  TooManyConnections: ['P1001', "Can't reach database server: too many connections"],
+}
+
+export const isInfrastructureKind = (kind) => Object.hasOwn(INFRASTRUCTURE_KINDS, kind)
+
 /** A JS error the driver adapter threw, as the native engine would have reported it. */
-function fromJsError(error, pool) {
+export function fromJsError(error, pool, kind) {
+  if (kind !== undefined && INFRASTRUCTURE_KINDS[kind]) {
+    const [code, text] = INFRASTRUCTURE_KINDS[kind]
+    return { error: text, user_facing_error: { is_panic: false, message: text, meta: { kind }, error_code: code } }
+  }
   if (error instanceof MaxWaitExceeded) {
     const text = 'Unable to start a transaction in the given time.'
     return { error: text, user_facing_error: { is_panic: false, message: `Transaction API error: ${text}`, meta: { error: text }, error_code: 'P2028' } }
@@ -51,6 +68,10 @@ function fromJsError(error, pool) {
   if (POOL_TIMEOUT.test(message)) {
     const text = `Timed out fetching a new connection from the connection pool. More info: http://pris.ly/d/connection-pool (Current connection pool timeout: ${(pool?.options.connectionTimeoutMillis ?? 0) / 1000}, connection limit: ${pool?.options.max})`
     return { error: text, user_facing_error: { is_panic: false, message: text, meta: { connection_limit: pool?.options.max, timeout: (pool?.options.connectionTimeoutMillis ?? 0) / 1000 }, error_code: 'P2024' } }
+  }
+  if (/terminat|Connection terminated|ECONNRESET|server closed the connection/i.test(message)) {
+    const text = `Server has closed the connection: ${message}`
+    return { error: text, user_facing_error: { is_panic: false, message: text, meta: {}, error_code: 'P1017' } }
   }
   // e.g. the database went away: P1001 as the native engine says when it cannot reach it
   const text = `Can't reach database server: ${message}`

@@ -1,7 +1,11 @@
 // The query engine Prisma Client Python runs (engines/bin/query-engine launches this file).
 //
 //   query-engine --version                 prints the engine commit the client expects
-//   query-engine -p PORT [--enable-...]    serves the client on 127.0.0.1:PORT
+//   query-engine -p PORT [--enable-...]    serves the stock client on 127.0.0.1:PORT (HTTP),
+//                                          to the host's own OS user only (access.mjs)
+//   query-engine --socket PATH             serves domainlayer's engine class on the Unix socket
+//                                          PATH (channel.mjs); the secret it must present is
+//                                          DOMAINLAYER_ENGINE_SECRET
 //
 // Environment, as the client sets it: PRISMA_DML_PATH (the schema), OVERWRITE_DATASOURCES
 // (datasource URL overrides), LOG_QUERIES, RUST_LOG. The datasource URL comes from the
@@ -21,7 +25,7 @@ if (args.includes('--version') || args.includes('-V')) {
 }
 
 // The rest loads only to serve (the client runs `--version` before every start).
-const [{ readFileSync }, os, { databaseUrl }, { EngineHost }, { hostLog, nativeLogLine }, { Metrics }, { loadSchemaIndex }, { createServer }, { Transactions }] =
+const [{ readFileSync }, os, { databaseUrl }, { EngineHost, poolOptions }, { hostLog, nativeLogLine }, { Metrics }, { loadSchemaIndex }, { createServer }, { Transactions }, { listenChannel }, { sameUserOnly }] =
   await Promise.all([
     import('node:fs'),
     import('node:os'),
@@ -32,6 +36,8 @@ const [{ readFileSync }, os, { databaseUrl }, { EngineHost }, { hostLog, nativeL
     import('./schema-index.mjs'),
     import('./server.mjs'),
     import('./transactions.mjs'),
+    import('./channel.mjs'),
+    import('./access.mjs'),
   ])
 
 function datasourceUrl(datamodel) {
@@ -57,6 +63,15 @@ function datasourceUrl(datamodel) {
 
 const portAt = Math.max(args.indexOf('-p'), args.indexOf('--port'))
 const port = portAt >= 0 ? Number(args[portAt + 1]) : 4466
+const socketAt = args.indexOf('--socket')
+const socketPath = socketAt >= 0 ? args[socketAt + 1] : undefined
+// the secret is kept by this process only: no child, log or error message gets it
+const secret = process.env.DOMAINLAYER_ENGINE_SECRET
+delete process.env.DOMAINLAYER_ENGINE_SECRET
+if (socketPath !== undefined && !secret) {
+  hostLog('ERROR', 'the query engine could not start: --socket needs DOMAINLAYER_ENGINE_SECRET')
+  process.exit(1)
+}
 const datamodel = readFileSync(process.env.PRISMA_DML_PATH, 'utf8')
 const logQueries = Boolean(process.env.LOG_QUERIES)
 const logLevel = /trace/.test(process.env.RUST_LOG ?? '') ? 'trace' : /debug/.test(process.env.RUST_LOG ?? '') ? 'debug' : /info/.test(process.env.RUST_LOG ?? '') ? 'info' : 'error'
@@ -71,16 +86,28 @@ try {
 
 const transactions = new Transactions()
 const metrics = new Metrics(() => host.pool)
-const host = new EngineHost({
+// DOMAINLAYER_QUERY_ENGINE picks the engine: 7 (default) is Prisma's current query compiler
+// and interpreter (engine7.mjs), 5 the 5.17 wasm query engine (engine.mjs); the A/B that
+// chose 7 is in scripts/bench_engine.py (--paths channel5,channel7).
+const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE ?? '7'
+const cpus = os.default.availableParallelism?.() ?? os.default.cpus().length
+const host = engineVersion === '5' ? new EngineHost({
   datamodel,
   url,
-  cpus: os.default.availableParallelism?.() ?? os.default.cpus().length,
+  cpus,
   logLevel,
   logQueries,
   onLog: (line) => process.stdout.write(`${nativeLogLine(line)}\n`),
   onDriverQuery: (ms) => metrics.datasourceQuery(ms),
   onPool: (pool) => metrics.watch(pool),
   nextMaxWait: () => transactions.nextMaxWait(),
+}) : new (await import('./engine7.mjs')).CompilerEngineHost({
+  datamodel,
+  poolOptions: poolOptions(url, cpus),
+  logQueries,
+  onLog: (line) => process.stdout.write(`${nativeLogLine(line)}\n`),
+  onDriverQuery: (ms) => metrics.datasourceQuery(ms),
+  onPool: (pool) => metrics.watch(pool),
 })
 
 // A panic traps the wasm instance and surfaces here, outside any request: the engine is
@@ -110,8 +137,15 @@ ready.catch((error) => {
   hostLog('ERROR', `the query engine could not start: ${error?.message ?? error}`)
   process.exit(1)
 })
-const server = createServer({ ready, host, index: () => index, metrics, transactions, log: (message) => hostLog('ERROR', message) })
-server.listen(port, '127.0.0.1')
+const log = (message) => hostLog('ERROR', message)
+const server = createServer({ ready, host, index: () => index, metrics, transactions, log, admission: sameUserOnly() })
+let channel
+if (socketPath === undefined) {
+  server.listen(port, '127.0.0.1')
+} else {
+  // one client, one connection: when it goes (disconnect, or the client died), so does the host
+  channel = listenChannel({ socketPath, secret, handle: server.handle, log, onClose: () => stop() })
+}
 
 let stopping = false
 async function stop() {
@@ -119,6 +153,7 @@ async function stop() {
   stopping = true
   server.close()
   server.closeAllConnections?.()
+  channel?.closeAll()
   await Promise.race([host.disconnect(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
   process.exit(0)
 }

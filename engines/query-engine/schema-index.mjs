@@ -10,7 +10,7 @@
 //   roots[operation]            -> {args, type}: every operation of Query and Mutation
 //   enums[EnumName]             -> [values]
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -95,12 +95,40 @@ function buildIndex(datamodel) {
   return { format: FORMAT, inputs, outputs, enums, roots }
 }
 
+/**
+ * The parameter graph of Prisma 7's query plan cache (engine7.mjs) for `datamodel`, built
+ * from the DMMF by @prisma/param-graph-builder, as Prisma 7's generator embeds it in its
+ * client; cached on disk like the index.
+ */
+export function loadParamGraph(datamodel) {
+  return cached(datamodel, 'param-graph', () => {
+    const schemaWasm = require('@prisma/prisma-schema-wasm')
+    const dmmf = JSON.parse(schemaWasm.get_dmmf(JSON.stringify({ prismaSchema: datamodel })))
+    const { buildAndSerializeParamGraph } = require('@prisma/param-graph-builder')
+    return { format: FORMAT, ...buildAndSerializeParamGraph(dmmf) }
+  })
+}
+
 /** The type index for `datamodel`, from the disk cache when the schema is unchanged. */
 export function loadSchemaIndex(datamodel) {
+  return cached(datamodel, 'schema-index', () => buildIndex(datamodel))
+}
+
+/** A cache folder only this OS user can write to (else another user could plant an entry). */
+function privateFolder(dir) {
+  try {
+    const stat = statSync(dir)
+    return stat.isDirectory() && stat.uid === process.getuid() && (stat.mode & 0o022) === 0
+  } catch {
+    return false
+  }
+}
+
+function cached(datamodel, kind, build) {
   const hash = createHash('sha256').update(datamodel).digest('hex').slice(0, 24)
   const dir = process.env.DOMAINLAYER_ENGINE_CACHE || path.join(os.tmpdir(), 'domainlayer-query-engine')
-  const file = path.join(dir, `schema-index-${FORMAT}-${hash}.json`)
-  if (existsSync(file)) {
+  const file = path.join(dir, `${kind}-${FORMAT}-${hash}.json`)
+  if (existsSync(file) && privateFolder(dir)) {
     try {
       const index = JSON.parse(readFileSync(file, 'utf8'))
       if (index.format === FORMAT) return index
@@ -108,9 +136,10 @@ export function loadSchemaIndex(datamodel) {
       // a damaged cache entry is rebuilt below
     }
   }
-  const index = buildIndex(datamodel)
+  const index = build()
   try {
-    mkdirSync(dir, { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    if (!privateFolder(dir)) return index
     const partial = `${file}.${process.pid}.tmp`
     writeFileSync(partial, JSON.stringify(index))
     renameSync(partial, file)

@@ -45,9 +45,10 @@ class Timing {
 
 /**
  * The server for `host` (engine.mjs). Requests wait for `ready`; `index()` gives the schema
- * index (schema-index.mjs) once it is.
+ * index (schema-index.mjs) once it is. `admission(req)` returns why an HTTP request is
+ * refused (answered 403 and logged), or nothing (access.mjs).
  */
-export function createServer({ ready, host, index, metrics, transactions, log }) {
+export function createServer({ ready, host, index, metrics, transactions, log, admission }) {
   function prepare(source, timing) {
     const started = performance.now()
     const request = parseRequest(source)
@@ -62,6 +63,55 @@ export function createServer({ ready, host, index, metrics, transactions, log })
       return JSON.parse(await host.run((engine) => engine.query(body, TRACE, txId)))
     } finally {
       timing.engine += performance.now() - started
+    }
+  }
+
+  // Concurrent findUnique requests (outside transactions) that arrive in the same turn of
+  // the event loop go to the engine as one batch, as Prisma's Node client batches them:
+  // the engine folds a batch of findUniques on one model with one selection into a single
+  // query (WHERE id IN (...)), so 50 callers cost one round trip instead of 50.
+  const batcher = {
+    groups: new Map(),
+    scheduled: false,
+    add(item, timing) {
+      const where = item.json.query.arguments?.where
+      const key = `${item.json.modelName}|${JSON.stringify(item.json.query.selection)}|${where && typeof where === 'object' ? Object.keys(where).sort().join(',') : ''}`
+      let group = this.groups.get(key)
+      if (group === undefined) this.groups.set(key, (group = []))
+      const promise = new Promise((resolve, reject) => group.push({ item, timing, resolve, reject }))
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
+      return promise
+    },
+    flush() {
+      this.scheduled = false
+      const groups = [...this.groups.values()]
+      this.groups.clear()
+      for (const group of groups) runGroup(group)
+    },
+  }
+
+  async function runGroup(group) {
+    try {
+      if (group.length === 1) {
+        const [{ item, timing, resolve }] = group
+        const response = normaliseErrors(await execute(JSON.stringify(item.json), undefined, timing), host)
+        resolve(graphqlResult(response, item.alias, item.action))
+        return
+      }
+      const started = performance.now()
+      const raw = await host.run((engine) => engine.query(JSON.stringify({ batch: group.map((g) => g.item.json) }), TRACE, undefined))
+      const elapsed = performance.now() - started
+      const response = normaliseErrors(JSON.parse(raw), host)
+      group.forEach((g, i) => {
+        g.timing.engine += elapsed
+        if (!Array.isArray(response.batchResult)) return g.resolve(response)
+        g.resolve(graphqlResult(normaliseErrors(response.batchResult[i], host), g.item.alias, g.item.action))
+      })
+    } catch (error) {
+      for (const g of group) g.reject(error)
     }
   }
 
@@ -80,6 +130,7 @@ export function createServer({ ready, host, index, metrics, transactions, log })
     }
     if (typeof payload.query !== 'string') return requestError('the request has no query')
     const { alias, action, json } = prepare(payload.query, timing)
+    if (txId === undefined && action === 'findUnique') return await batcher.add({ alias, action, json }, timing)
     const response = normaliseErrors(await execute(JSON.stringify(json), txId, timing), host)
     const started = performance.now()
     const result = graphqlResult(response, alias, action)
@@ -130,7 +181,11 @@ export function createServer({ ready, host, index, metrics, transactions, log })
     return { status: 404, json: engineError(`no route ${req.method} ${path}`, null) }
   }
 
-  async function respond(req, res, body) {
+  /**
+   * One request, whatever carried it: `{method, url, headers, body}` -> `{status, text,
+   * contentType, timing}`. Both the HTTP server and the private channel (channel.mjs) use it.
+   */
+  async function handle(req, body) {
     let reply
     let timing
     try {
@@ -152,17 +207,31 @@ export function createServer({ ready, host, index, metrics, transactions, log })
         reply = { json: requestError(error) }
       }
     }
-    const text = reply.text ?? JSON.stringify(reply.json)
-    const headers = {
-      'content-type': reply.text === undefined ? 'application/json' : 'text/plain; version=0.0.4',
-      'content-length': Buffer.byteLength(text),
+    return {
+      status: reply.status ?? 200,
+      text: reply.text ?? JSON.stringify(reply.json),
+      contentType: reply.text === undefined ? 'application/json' : 'text/plain; version=0.0.4',
+      timing: reply.timing,
     }
+  }
+
+  async function respond(req, res, body) {
+    const reply = await handle(req, body)
+    const headers = { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.text) }
     if (reply.timing) headers['server-timing'] = reply.timing.header()
-    res.writeHead(reply.status ?? 200, headers)
-    res.end(text)
+    res.writeHead(reply.status, headers)
+    res.end(reply.text)
   }
 
   const server = http.createServer((req, res) => {
+    const refusal = admission?.(req)
+    if (refusal) {
+      log(`refused ${req.method} ${req.url} from ${req.socket.remoteAddress}:${req.socket.remotePort}: ${refusal}`)
+      req.resume()
+      res.writeHead(403, { 'content-type': 'application/json', connection: 'close' })
+      res.end(JSON.stringify(engineError(`forbidden: ${refusal}`, null)))
+      return
+    }
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (chunk) => {
@@ -172,5 +241,6 @@ export function createServer({ ready, host, index, metrics, transactions, log })
   })
   server.keepAliveTimeout = 60_000
   server.headersTimeout = 65_000
+  server.handle = handle
   return server
 }

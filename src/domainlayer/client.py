@@ -7,6 +7,12 @@ use (concurrent first callers share one connection attempt) and :func:`close_cli
 disconnects, which also stops the engine process. If the engine process has died (killed,
 out of memory), the next :func:`get_client` reconnects instead of handing out a client
 whose every call would fail.
+
+The clients made here are :class:`DomainlayerPrisma`, the generated ``Prisma`` with one
+change: its engine is :class:`~domainlayer._engine.ChannelEngine`, the same Node host
+reached over a private Unix-socket channel instead of HTTP on a TCP port (faster, closed
+to other local users, and self-healing: a host that died is replaced on the next call, so
+client objects held by callers keep working). See :mod:`domainlayer._engine`.
 """
 
 from __future__ import annotations
@@ -14,25 +20,97 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import prisma._builder
 from prisma import Prisma
+from prisma import errors as prisma_errors
+from prisma.engine.abstract import AbstractEngine
 
+from ._engine import ChannelEngine
 from .database import resolve_database_url
+from .errors import InvalidInputError
 from .settings import Settings, get_settings
 
-__all__ = ["close_client", "connect_client", "get_client"]
+__all__ = [
+    "DomainlayerPrisma",
+    "NonFiniteNumberError",
+    "close_client",
+    "connect_client",
+    "get_client",
+]
 
 log = logging.getLogger(__name__)
 
 _client: Prisma | None = None
 _lock: asyncio.Lock | None = None
 
+# -- text shim (#14.9) -----------------------------------------------------------------
+# The client's query builder indents nested GraphQL with textwrap.indent, which splits
+# lines with str.splitlines(): that also breaks at U+0085, U+2028 and U+2029, and so
+# inserted spaces into any string holding one ('Hi\u2028there' was stored as
+# 'Hi\u2028    there'). Its JSON encoder (prisma._builder.dumps) writes them raw
+# (ensure_ascii=False); JSON allows them only inside strings, so writing them as \uXXXX
+# escapes instead is the same JSON and leaves nothing for splitlines to break. The
+# builder looks `dumps` up in its module on every call, so replacing it there is enough;
+# the package's files stay as published. The same wrapper refuses NaN and infinities.
+_LINE_BREAKERS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_builder_dumps = prisma._builder.dumps
+
+
+class NonFiniteNumberError(prisma_errors.PrismaError, InvalidInputError):
+    """NaN or an infinity in a query: JSON has no such number (#14.3)."""
+
+
+def _dumps_without_line_breakers(obj: Any, **kwargs: Any) -> str:
+    # NaN / Infinity would be written as bare tokens that are not JSON: a Json value holding
+    # one used to make the 5.17 engine panic with the transaction left open. Refused here,
+    # before anything is sent.
+    kwargs.setdefault("allow_nan", False)
+    try:
+        text = _builder_dumps(obj, **kwargs)
+    except ValueError as exc:
+        if "Out of range float values" not in str(exc):
+            raise
+        raise NonFiniteNumberError(
+            "NaN and infinite numbers cannot be sent to the database (JSON has none)"
+        ) from None
+    return text.translate(_LINE_BREAKERS)
+
+
+if getattr(prisma._builder.dumps, "__name__", "") != _dumps_without_line_breakers.__name__:
+    prisma._builder.dumps = _dumps_without_line_breakers
+
+
+#: How long connect() waits for the engine host (Prisma's default is 10 s; a host that
+#: starts on a busy machine, or in CI, can take longer, and failing then is worse).
+CONNECT_TIMEOUT = timedelta(seconds=30)
+
+
+class DomainlayerPrisma(Prisma):
+    """The generated client on domainlayer's engine class (the package is unmodified)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        super().__init__(*args, **kwargs)
+
+    def _create_engine(self, dml_path: Path | None = None) -> AbstractEngine:
+        return ChannelEngine(
+            dml_path=dml_path or self._packaged_schema_path, log_queries=self._log_queries
+        )
+
+    @property
+    def _engine_class(self) -> type[AbstractEngine]:
+        return ChannelEngine
+
 
 async def connect_client(url: str | None = None, *, settings: Settings | None = None) -> Prisma:
     """A new connected client for ``url`` (default: the project's database resolution)."""
     started = time.perf_counter()
     target = url or resolve_database_url(settings or get_settings())
-    client = Prisma(datasource={"url": target}, auto_register=False)
+    client = DomainlayerPrisma(datasource={"url": target}, auto_register=False)
     await client.connect()
     log.debug("connected a Prisma client in %.3f s", time.perf_counter() - started)
     return client
@@ -41,8 +119,11 @@ async def connect_client(url: str | None = None, *, settings: Settings | None = 
 def _usable(client: Prisma) -> bool:
     if not client.is_connected():
         return False
-    # The client keeps its engine process privately; it has no public liveness check.
-    process = getattr(getattr(client, "_engine", None), "process", None)
+    engine = client._engine
+    if isinstance(engine, ChannelEngine):
+        return engine.alive
+    # The stock engine keeps its process privately; it has no public liveness check.
+    process = getattr(engine, "process", None)
     return process is None or process.poll() is None
 
 
@@ -56,10 +137,16 @@ async def get_client() -> Prisma:
         _lock = asyncio.Lock()
     async with _lock:
         client = _client
-        if client is None or not _usable(client):
-            if client is not None and client.is_connected():
-                log.warning("the query engine process died; reconnecting")
-                await client.disconnect()
+        if client is not None and client.is_connected() and not _usable(client):
+            engine = client._engine
+            if isinstance(engine, ChannelEngine):
+                # the same object recovers: callers holding it keep a working client
+                await engine.ensure_alive()
+                return client
+            log.warning("the query engine process died; reconnecting")
+            await client.disconnect()
+            client = None
+        if client is None or not client.is_connected():
             client = _client = await connect_client()
     return client
 

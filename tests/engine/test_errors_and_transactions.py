@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import asyncpg
 import pytest
@@ -68,6 +69,9 @@ async def test_a_transaction_past_its_timeout_is_expired(client: Prisma) -> None
             await tx.coachuser.create(
                 data={"googleId": "g", "email": "e@example.com", "displayName": "E"}
             )
-            await asyncio.sleep(0.5)
-            await tx.coachuser.count()
+            # poll (with a deadline) until the engine has expired the transaction
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                await tx.coachuser.count()
+                await asyncio.sleep(0.05)
     assert await client.coachuser.count() == 0

@@ -6,13 +6,14 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpx
-import pytest
+import asyncpg
 from prisma import Prisma
 
 from domainlayer.client import connect_client
+from domainlayer.errors import DatabaseUnavailableError
 from tests.support.processes import connect_and_print, run_python
 
 
@@ -48,19 +49,63 @@ async def test_disconnect_leaves_no_engine_process(database_url: str) -> None:
     assert not (_engine_pids() & started)
 
 
-async def test_a_killed_engine_raises_and_reconnecting_recovers(database_url: str) -> None:
+async def _exited(pid: int, within: float = 5.0) -> bool:
+    """Poll until process ``pid`` (our child) has exited, for at most ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)  # noqa: ASYNC222 - WNOHANG never blocks
+        except ChildProcessError:
+            return True
+        if done == pid:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def _until(condition: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not await condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_killed_engine_fails_calls_in_flight_and_the_same_client_recovers(
+    database_url: str,
+) -> None:
     before = _engine_pids()
     client = await connect_client(database_url)
-    (pid,) = _engine_pids() - before
-    os.kill(pid, signal.SIGKILL)
-    await asyncio.sleep(0.2)
-    # As with Prisma's native engine: the client's HTTP layer reports the dead process.
-    with pytest.raises(httpx.ConnectError):
-        await client.coachuser.count()
-    await client.disconnect()
-    await client.connect()
-    assert await client.coachuser.count() == 0
-    await client.disconnect()
+    watcher = await asyncpg.connect(database_url)
+    try:
+        (pid,) = _engine_pids() - before
+        in_flight = [
+            asyncio.create_task(client.query_raw("SELECT pg_sleep(30)::text AS slept"))
+            for _ in range(5)
+        ]
+
+        async def sleeping() -> bool:
+            count = await watcher.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'"
+            )
+            return bool(count == 5)
+
+        await _until(sleeping)
+        killed = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        results = await asyncio.wait_for(
+            asyncio.gather(*in_flight, return_exceptions=True), timeout=5
+        )
+        failed_after = time.monotonic() - killed
+        assert all(isinstance(r, DatabaseUnavailableError) for r in results), results
+        assert await _exited(pid)
+        # the very same client object works again: a new host was started for it
+        assert await client.coachuser.count() == 0
+        recovered_after = time.monotonic() - killed
+        assert _engine_pids() - before - {pid}
+        print(f"typed error after {failed_after:.3f} s, recovered after {recovered_after:.3f} s")
+    finally:
+        await watcher.close()
+        await client.disconnect()
 
 
 async def test_concurrent_queries_run_in_parallel_up_to_the_pool(database_url: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 
-import httpx
 from prisma import Json, Prisma
 
+from domainlayer._engine import ChannelEngine
 from tests.support.processes import run_python
 
 
@@ -56,16 +56,20 @@ async def test_models_of_all_five_schemas_are_reachable(client: Prisma) -> None:
 async def test_a_malformed_request_gets_an_error_answer_and_the_host_keeps_serving(
     client: Prisma,
 ) -> None:
-    url = client._engine.url  # type: ignore[union-attr]
-    async with httpx.AsyncClient(base_url=url) as http:
-        bad = await http.post("/", content='{"query": "query { result: findManyNothing( }"}')
-        unknown = await http.post("/", content='{"query": "query { result: dropEverything }"}')
-        stray_tx = await http.post("/transaction/not-a-real-id/commit")
-    for response in (bad, unknown, stray_tx):
-        assert response.status_code == 200
-        body = response.json()
-        assert body["errors"][0]["user_facing_error"]["message"]
-    assert stray_tx.json()["errors"][0]["user_facing_error"]["error_code"] == "P2028"
+    engine = client._engine
+    assert isinstance(engine, ChannelEngine)
+    channel = await engine._ensure_running()
+    answers = [
+        await channel.request(1, "/", '{"query": "query { result: findManyNothing( }"}', None),
+        await channel.request(1, "/", '{"query": "query { result: dropEverything }"}', None),
+        await channel.request(1, "/transaction/not-a-real-id/commit", None, None),
+    ]
+    bodies = []
+    for status, _, body in answers:
+        assert status == 200
+        bodies.append(json.loads(body))
+        assert bodies[-1]["errors"][0]["user_facing_error"]["message"]
+    assert bodies[2]["errors"][0]["user_facing_error"]["error_code"] == "P2028"
     assert await client.coachuser.count() == 0
 
 
