@@ -21,6 +21,7 @@ from .errors import (  # noqa: E402
     InvalidInputError,
     LimitExceededError,
     NotFoundError,
+    OperationTimeoutError,
     ToolchainError,
 )
 from .settings import Settings, get_settings  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidInputError",
     "LimitExceededError",
     "NotFoundError",
+    "OperationTimeoutError",
     "Settings",
     "ToolchainError",
     "get_settings",
