@@ -91,6 +91,8 @@ function errorAnswer(error, pool) {
     if (/^(08|57P)/.test(String(cause?.originalCode ?? cause?.code ?? ''))) return fromJsError(error, pool, 'ConnectionClosed')
     const meta = { ...(error.meta ?? {}) }
     delete meta.driverAdapterError
+    // the native engine's raw-query error meta: the SQLSTATE and the server's message
+    if (error.code === 'P2010' && cause?.originalCode !== undefined) Object.assign(meta, { code: cause.originalCode, message: cause.originalMessage ?? '' })
     if (error.code === 'P2028') {
       // the native engine's text: "Transaction already closed: ..." for expired ones too,
       // which is what the client reads to raise TransactionExpiredError
