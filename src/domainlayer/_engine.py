@@ -25,7 +25,7 @@ concurrency httpcore's connection-pool scan takes a third of the process. So the
 
 The host is found at run time, not through the generated client's stored binary path:
 ``DOMAINLAYER_ENGINE_DIR`` (a folder laid out like the checkout's ``engines/``), else the
-checkout's ``engines/``.
+toolchain's ``engines/`` (the checkout's, or an installed package's cache folder).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from prisma.engine import utils as engine_utils  # noqa: TID251 - the engine sid
 from prisma.engine.abstract import AbstractEngine  # noqa: TID251 - the engine side of domainlayer.client
 
 from .errors import DatabaseUnavailableError, InvalidInputError
-from .settings import PROJECT_ROOT
+from .toolchain import toolchain_home
 
 if TYPE_CHECKING:
     from prisma.types import DatasourceOverride, MetricsFormat  # noqa: TID251 - the engine side of domainlayer.client
@@ -99,9 +99,15 @@ class DatabaseUnreachableError(prisma_errors.DataError, DatabaseUnavailableError
 
 
 def engine_dir() -> Path:
-    """The engines folder: ``$DOMAINLAYER_ENGINE_DIR``, else the checkout's ``engines/``."""
+    """The engines folder: ``$DOMAINLAYER_ENGINE_DIR``, else the toolchain's ``engines/``.
+
+    The toolchain's home is the checkout, or for an installed package the cache folder
+    :func:`domainlayer.toolchain.toolchain_home` installs once (never site-packages).
+    """
     configured = os.environ.get(ENGINE_DIR_VARIABLE)
-    return Path(configured) if configured else PROJECT_ROOT / "engines"
+    if configured:
+        return Path(configured)
+    return toolchain_home() / "engines"
 
 
 class InvalidTextError(prisma_errors.PrismaError, InvalidInputError):
