@@ -114,7 +114,14 @@ const INTERRUPTED_LOG =
  * deploy holds Prisma's migration lock: its unfinished row is its own work in progress.
  */
 async function recoverInterruptedMigrations(pool) {
-  const client = await pool.connect()
+  let client
+  try {
+    client = await pool.connect()
+  } catch {
+    // An unreachable server or bad credentials: the schema engine's own first query
+    // reports it in Prisma's words (P1001, P1000, ...), so nothing is said here.
+    return
+  }
   try {
     const table = await client.query("SELECT to_regclass('\"_prisma_migrations\"') IS NOT NULL AS present")
     if (!table.rows[0].present) return
