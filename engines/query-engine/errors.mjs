@@ -96,6 +96,12 @@ export function normaliseErrors(response, engineHost) {
   }
   if (Array.isArray(response.errors)) {
     response.errors = response.errors.map((error) => {
+      // a raw query whose connection the server closed (SQLSTATE classes 08 and 57P) is an
+      // infrastructure failure, as on the Prisma 7 engine, not an error of the query
+      const meta = error?.user_facing_error?.meta
+      if (error?.user_facing_error?.error_code === 'P2010' && /^(08|57P)/.test(String(meta?.code ?? ''))) {
+        return fromJsError(new Error(meta.message ?? 'terminating connection'), engineHost.pool, 'ConnectionClosed')
+      }
       const id = genericJsId(error)
       if (id === undefined) return error
       const jsError = engineHost.consumeJsError(id)

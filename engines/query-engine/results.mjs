@@ -9,6 +9,8 @@
 // group_by/aggregate results, which the client hands to the caller as they are, Decimal
 // is a number as the native engine gave it.
 
+const SUB_MILLISECONDS = /(\.\d{3})\d+/
+
 function untag(value, decimalsAsNumbers) {
   if (value === null || typeof value !== 'object') return value
   if (Array.isArray(value)) {
@@ -19,6 +21,9 @@ function untag(value, decimalsAsNumbers) {
   const type = value.$type
   if (typeof type === 'string' && 'value' in value) {
     if (type === 'Decimal' && decimalsAsNumbers) return Number(value.value)
+    // the native engine gives DateTime to the millisecond (as the client sends it), while
+    // Prisma 7's interpreter passes on PostgreSQL's microseconds
+    if (type === 'DateTime' && typeof value.value === 'string') return value.value.replace(SUB_MILLISECONDS, '$1')
     return value.value
   }
   for (const key in value) value[key] = untag(value[key], decimalsAsNumbers)

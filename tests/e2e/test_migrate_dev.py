@@ -127,6 +127,7 @@ def test_help_prints_the_usage_and_exits_0(tmp_path, database_url):
 
 def test_on_a_terminal_the_name_is_asked(tmp_path, database_url):
     project = scratch_project(tmp_path)
+    history = migration_folders(project)
     append_to_schema(project, NEW_MODEL)
     term = Terminal(
         ["node", str(project / "engines" / "prisma-cli.mjs"), "migrate", "dev", "--skip-generate"],
@@ -136,10 +137,7 @@ def test_on_a_terminal_the_name_is_asked(tmp_path, database_url):
     term.expect("Enter a name for the new migration")
     term.send("asked name")
     assert term.wait() == 0, term.seen
-    (created,) = migration_folders(project) - {
-        "20251111113117_add_phase8_and_phase9_features",
-        "20261125024456_init",
-    }
+    (created,) = migration_folders(project) - history
     assert created.endswith("_asked_name")
 
 

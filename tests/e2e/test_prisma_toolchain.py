@@ -198,11 +198,14 @@ def test_the_prisma_command_does_not_import_the_generated_client() -> None:
             sys.executable,
             "-c",
             "import sys, domainlayer.prisma_command as c; "
-            "print(sorted(m for m in sys.modules if m == 'prisma' or m.startswith('prisma.')))",
+            # domainlayer registers a lazy, empty `prisma.types` (domainlayer._lazy_types),
+            # which executes nothing of the generated client until it is read
+            "print(sorted(m for m in sys.modules if (m == 'prisma' or m.startswith('prisma.'))"
+            " and m != 'prisma.types'), len(vars(sys.modules.get('prisma.types', sys))) < 20)",
         ]
     )
     assert done.returncode == 0, output(done)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == "[] True"
 
 
 def test_prisma_py_commands_still_reach_prisma_client_python() -> None:
