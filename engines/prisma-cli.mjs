@@ -170,7 +170,14 @@ const prisma = {
   six: (args, options = {}) =>
     run(process.execPath, [paths.cli6, ...args], { env: env6(args.find((arg) => !arg.startsWith('-'))), ...options }),
   /** `prisma generate` on Prisma CLI 5.17 (the Python client's generator). */
-  generate: (args = []) => run(process.execPath, [paths.cli5, 'generate', ...args], { env: env5() }),
+  generate: async (args = []) => {
+    const done = await run(process.execPath, [paths.cli5, 'generate', ...args], { env: env5() })
+    if (done.status !== 0 || args.includes('--help') || args.includes('-h')) return done
+    // Bytecode for the generated client, as pip writes for what it installs: without it every
+    // import compiles the generated modules again (PYTHONDONTWRITEBYTECODE, read-only venvs).
+    const compiled = await run(projectPython(), ['-c', 'from domainlayer.toolchain import compile_generated_client as c; c()'])
+    return compiled.status === 0 ? done : compiled
+  },
   /** `prisma db seed` on Prisma CLI 6.19: the seed command of prisma.config.ts. */
   seed: () => run(process.execPath, [paths.cli6, 'db', 'seed'], { env: env6('db') }),
 }

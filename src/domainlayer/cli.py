@@ -130,21 +130,7 @@ def _prisma(args: Sequence[str], settings: Settings) -> int:
     else:
         url = _resolve(settings)
         _target(url)
-    code = prisma_command(args, database_url=url)
-    if code == 0 and args[0] == "generate" and "--help" not in args and "-h" not in args:
-        _compile_client()
-    return code
-
-
-def _compile_client() -> None:
-    """Byte-compile the generated client now, so that no service pays for compiling it on
-    its first import (nor on every import, where site-packages is read-only)."""
-    import compileall
-    import importlib.util
-
-    spec = importlib.util.find_spec("prisma")
-    for location in (spec.submodule_search_locations or []) if spec is not None else []:
-        compileall.compile_dir(location, quiet=1, workers=0)
+    return prisma_command(args, database_url=url)
 
 
 def _embedded(action: str, settings: Settings) -> int:
