@@ -173,9 +173,9 @@ const prisma = {
   generate: async (args = []) => {
     const done = await run(process.execPath, [paths.cli5, 'generate', ...args], { env: env5() })
     if (done.status !== 0 || args.includes('--help') || args.includes('-h')) return done
-    // Bytecode for the generated client, as pip writes for what it installs: without it every
-    // import compiles the generated modules again (PYTHONDONTWRITEBYTECODE, read-only venvs).
-    const compiled = await run(projectPython(), ['-c', 'from domainlayer.toolchain import compile_generated_client as c; c()'])
+    // What the generator leaves out: bytecode (without it every import compiles the client
+    // again) and prisma/types.pyi for pyright (domainlayer.toolchain.finish_generated_client).
+    const compiled = await run(projectPython(), ['-c', 'from domainlayer.toolchain import finish_generated_client as f; f()'])
     return compiled.status === 0 ? done : compiled
   },
   /** `prisma db seed` on Prisma CLI 6.19: the seed command of prisma.config.ts. */

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from domainlayer.typed_rules import rule
+
 from .errors import InvalidInputError
 
 __all__ = [
@@ -54,6 +56,7 @@ def _digest(salt: bytes, flag_key: str, subject_id: str) -> int:
     return int.from_bytes(hashlib.sha256(material).digest()[:8], "big")
 
 
+@rule
 def bucket(flag_key: str, subject_id: str) -> int:
     """The subject's bucket (0..99) for this flag: stable everywhere, independent per flag."""
     return _digest(_ROLLOUT_SALT, flag_key, subject_id) % BUCKETS
@@ -87,6 +90,7 @@ class FlagRule:
             object.__setattr__(self, "target_groups", frozenset(self.target_groups))
 
 
+@rule
 def is_enabled(
     rule: FlagRule,
     subject_id: str,

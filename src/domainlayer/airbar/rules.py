@@ -33,6 +33,7 @@ from typing import Final, Literal
 
 from domainlayer.errors import InvalidInputError
 from domainlayer.flags import FlagRule
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "DEFAULT_MAX_SESSIONS",
@@ -110,6 +111,10 @@ class InvalidAirbarInput(InvalidInputError):
     """Input the airbar rules refuse."""
 
 
+#: What ``@rule`` raises for an argument of the wrong type (domainlayer.typed_rules).
+RULE_ERROR = InvalidAirbarInput
+
+
 # Sessions -------------------------------------------------------------------------------
 
 
@@ -137,6 +142,7 @@ class PastSession:
     is_suspicious: bool
 
 
+@rule
 def session_terms(
     *,
     now: datetime,
@@ -172,6 +178,7 @@ def session_terms(
     )
 
 
+@rule
 def check_device_type(device_type: str) -> str:
     """Sessions and events come from a desktop, a mobile or a tablet."""
     if not isinstance(device_type, str) or device_type not in DEVICE_TYPES:
@@ -179,6 +186,7 @@ def check_device_type(device_type: str) -> str:
     return device_type
 
 
+@rule
 def sessions_to_revoke(active: Sequence[tuple[str, datetime]], *, max_sessions: int) -> list[str]:
     """Ids of the oldest active sessions to revoke so a new one fits within the limit."""
     if max_sessions < 1:
@@ -190,6 +198,7 @@ def sessions_to_revoke(active: Sequence[tuple[str, datetime]], *, max_sessions: 
     return [session_id for session_id, _ in oldest_first[:excess]]
 
 
+@rule
 def session_state(
     *,
     is_active: bool,
@@ -250,6 +259,7 @@ def _steps(reached: Sequence[set[str]]) -> tuple[FunnelStep, ...]:
     return tuple(result)
 
 
+@rule
 def funnel_report(events: Iterable[FunnelEvent]) -> FunnelReport:
     """The conversion funnel over these events, overall and per traffic source."""
     reached: dict[str, set[str]] = {}
@@ -289,6 +299,7 @@ class UserJourney:
         return self.next_step is None
 
 
+@rule
 def user_journey(user_id: str, events: Iterable[FunnelEvent]) -> UserJourney:
     """Where ``user_id`` stands in the ordered funnel (other users' events are ignored)."""
     if not isinstance(user_id, str) or not user_id.strip():
@@ -346,12 +357,14 @@ def _check_service(service: str) -> str:
     return service
 
 
+@rule
 def thresholds_for(service: str) -> HealthThresholds:
     """The thresholds a named service is held to."""
     budget = ERROR_BUDGETS.get(_check_service(service), _DEFAULT_ERROR_BUDGET)
     return HealthThresholds(max_error_rate=(budget, max(0.10, budget * 3)))
 
 
+@rule
 def worst_status(statuses: Iterable[Status]) -> Status:
     """The worst of several statuses (down > degraded > healthy); healthy when none."""
     result: Status = "healthy"
@@ -373,6 +386,7 @@ def _at_least(value: float, limits: tuple[float, float]) -> Status:
     return "healthy" if value >= limits[0] else "degraded" if value >= limits[1] else "down"
 
 
+@rule
 def snapshot_status(
     service: str,
     *,
@@ -405,6 +419,7 @@ def snapshot_status(
     return worst_status(grades)
 
 
+@rule
 def kpi_status(name: str, value: float) -> Status:
     """A business KPI against the document's baseline."""
     if name not in KPI_BASELINES:
@@ -439,6 +454,7 @@ def _mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+@rule
 def service_summary(service: str, readings: Sequence[HealthReading]) -> ServiceSummary:
     """Mean uptime and error rate, median response time, and the status they give."""
     if not readings:
@@ -465,6 +481,7 @@ def service_summary(service: str, readings: Sequence[HealthReading]) -> ServiceS
 _FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
 
+@rule
 def check_flag_key(key: str) -> str:
     """airbar flag keys are snake_case: enhanced_kyc, smart_matching, video_chat, ..."""
     if not isinstance(key, str) or not _FLAG_KEY.match(key):
@@ -472,6 +489,7 @@ def check_flag_key(key: str) -> str:
     return key
 
 
+@rule
 def flag_rule(
     *,
     key: str,

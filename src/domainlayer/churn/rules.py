@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Final, Protocol
 
 from domainlayer.errors import InvalidInputError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "ALERTING_LEVELS",
@@ -52,6 +53,7 @@ _ORDER: Final = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRIT
 ALERTING_LEVELS: Final = frozenset({RiskLevel.HIGH, RiskLevel.CRITICAL})
 
 
+@rule
 def risk_level(probability: float) -> RiskLevel:
     """The risk level of a churn probability in 0..1."""
     if (
@@ -70,14 +72,24 @@ def risk_level(probability: float) -> RiskLevel:
     return RiskLevel.CRITICAL
 
 
+@rule
 def should_alert(previous: RiskLevel | str | None, new: RiskLevel | str) -> bool:
     """True when the level rises into HIGH or CRITICAL (not when it stays or falls)."""
-    new_level = RiskLevel(new)
+    new_level = _level(new, "new")
     if new_level not in ALERTING_LEVELS:
         return False
     if previous is None:
         return True
-    return _ORDER.index(new_level) > _ORDER.index(RiskLevel(previous))
+    return _ORDER.index(new_level) > _ORDER.index(_level(previous, "previous"))
+
+
+def _level(value: RiskLevel | str, name: str) -> RiskLevel:
+    try:
+        return RiskLevel(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"{name} must be one of {', '.join(level.value for level in RiskLevel)}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +247,7 @@ class MetricsAccumulator:
         )
 
 
+@rule
 def behaviour_metrics(
     *,
     orders: Iterable[OrderFacts],

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 
 from domainlayer.errors import InvalidInputError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "ADMIN",
@@ -68,6 +69,7 @@ def _aware(moment: datetime, name: str) -> datetime:
     return moment
 
 
+@rule
 def determine_user_role(user: MembershipHolder, now: datetime) -> str:
     """The user's role by the document's priorities; an admin stays admin."""
     now = _aware(now, "now")
@@ -87,11 +89,13 @@ def determine_user_role(user: MembershipHolder, now: datetime) -> str:
     return CLIENT
 
 
+@rule
 def rate_limit_day(now: datetime) -> date:
     """The UTC day a request at `now` counts against."""
     return _aware(now, "now").astimezone(UTC).date()
 
 
+@rule
 def auth_code_string(now: datetime, random_part: str) -> str:
     """`vgs-{unix ms}-{random}`; the random part comes from `secrets` (at least 64 bits)."""
     if len(random_part) < 11:  # 64 bits are 11 base64url or 16 hex characters
@@ -100,6 +104,7 @@ def auth_code_string(now: datetime, random_part: str) -> str:
     return f"vgs-{millis}-{random_part}"
 
 
+@rule
 def archive_cutoff(now: datetime) -> datetime:
     """Six calendar months before `now` (the day clamped: 31 Aug -> 28/29 Feb)."""
     now = _aware(now, "now")
@@ -108,6 +113,8 @@ def archive_cutoff(now: datetime) -> datetime:
     if month <= 0:
         month += 12
         year -= 1
+    if year < 1:
+        raise InvalidInputError("now is less than six months after the start of year 1")
     for day in (now.day, 30, 29, 28):
         try:
             return now.replace(year=year, month=month, day=min(now.day, day))
@@ -120,6 +127,7 @@ def archive_cutoff(now: datetime) -> datetime:
 VALID_TIPS: Final = (1, 3, 5)
 
 
+@rule
 def check_rating(rating: int, tip: float | None) -> None:
     """A rating is 1..5 stars; a tip, when given, is $1, $3 or $5."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -139,6 +147,7 @@ class ClientContext(Protocol):
     def intakeSymptoms(self) -> str | None: ...
 
 
+@rule
 def build_client_context(profile: ClientContext) -> str:
     """003's AI context text: facts, challenges, goals, symptoms (empty parts left out)."""
     parts = [

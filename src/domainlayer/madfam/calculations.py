@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from domainlayer.errors import InvalidInputError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "COMPLEXITY_FACTORS",
@@ -54,6 +55,7 @@ class RoiResult:
         }
 
 
+@rule
 def roi_calculation(
     *,
     employees: int,
@@ -130,6 +132,7 @@ class ProjectEstimate:
         }
 
 
+@rule
 def project_estimate(
     *, project_type: str, complexity: str, timeline_weeks: int, services: Sequence[str] = ()
 ) -> ProjectEstimate:

@@ -22,6 +22,7 @@ from typing import Final
 
 from domainlayer.errors import InvalidInputError
 from domainlayer.flags import FlagRule
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "ASSESSMENT_QUESTIONS",
@@ -113,6 +114,7 @@ def _normalise_key(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", value.strip().lower())
 
 
+@rule
 def is_business_email(email: str) -> bool:
     """True unless the address is at a free-mail provider (or is not an address)."""
     match = _EMAIL.match(email.strip())
@@ -130,6 +132,7 @@ def _present(value: str | None) -> bool:
     return value is not None and value.strip() != ""
 
 
+@rule
 def score_lead(
     *,
     email: str,
@@ -235,6 +238,7 @@ def _checked_answers(answers: Mapping[str, int]) -> dict[str, int]:
     return checked
 
 
+@rule
 def category_scores(answers: Mapping[str, int]) -> dict[str, Decimal]:
     """Each category's score 0..100: the mean of its answers mapped to (v - 1) / 4 * 100."""
     checked = _checked_answers(answers)
@@ -244,6 +248,7 @@ def category_scores(answers: Mapping[str, int]) -> dict[str, Decimal]:
     return {category: sum(v, Decimal(0)) / len(v) for category, v in totals.items()}
 
 
+@rule
 def score_assessment(answers: Mapping[str, int]) -> int:
     """The weighted assessment score 0..100, rounded half up."""
     scores = category_scores(answers)
@@ -260,6 +265,7 @@ _TIER_BOUNDS: Final[tuple[tuple[int, ServiceTier], ...]] = (
 )
 
 
+@rule
 def tier_for_score(score: int) -> ServiceTier:
     """The recommended tier for an assessment score 0..100."""
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
@@ -282,6 +288,7 @@ class InvalidFlagError(InvalidInputError):
     """A feature flag definition the rules refuse (key, percentage, groups, environment)."""
 
 
+@rule
 def check_flag_key(key: str) -> str:
     """madfam flag keys are SCREAMING_SNAKE_CASE (NEW_LEAD_SCORING, CHAT_SUPPORT, ...)."""
     if not isinstance(key, str) or not _FLAG_KEY.match(key):
@@ -289,6 +296,7 @@ def check_flag_key(key: str) -> str:
     return key
 
 
+@rule
 def user_groups(value: object) -> frozenset[str]:
     """The stored `userGroups` JSON (a list of group names, or null for everyone)."""
     if value is None:
@@ -296,10 +304,13 @@ def user_groups(value: object) -> frozenset[str]:
     if not isinstance(value, list | tuple) or not all(
         isinstance(group, str) and group.strip() for group in value
     ):
-        raise InvalidFlagError(f"userGroups must be a list of group names, not {value!r}")
+        raise InvalidFlagError(
+            f"userGroups must be a list of group names, not {type(value).__name__}"
+        )
     return frozenset(value)
 
 
+@rule
 def flag_rule(
     *,
     key: str,
@@ -329,6 +340,7 @@ def flag_rule(
         raise InvalidFlagError(str(exc)) from exc
 
 
+@rule
 def check_environment(environment: str) -> str:
     if environment not in ENVIRONMENTS:
         raise InvalidFlagError(f"environment {environment!r} is not one of {ENVIRONMENTS}")

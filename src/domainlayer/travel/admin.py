@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from domainlayer.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "PERMISSIONS",
@@ -102,12 +103,14 @@ class AdminsExist(ConflictError):
     """The first super admin can be created only while there is no admin at all."""
 
 
+@rule
 def check_role(role: str) -> str:
     if not isinstance(role, str) or role not in ROLES:
         raise InvalidInputError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
     return role
 
 
+@rule
 def check_permissions(permissions: Iterable[str]) -> list[str]:
     """Known ``resource:action`` permissions or ``resource:*`` wildcards, sorted, unique."""
     if isinstance(permissions, str):
@@ -127,6 +130,7 @@ def check_permissions(permissions: Iterable[str]) -> list[str]:
     return sorted(result)
 
 
+@rule
 def default_permissions(role: str) -> list[str] | None:
     """What a new admin of ``role`` gets: None (all) for a super admin, else the defaults."""
     if check_role(role) == SUPER_ADMIN:
@@ -134,6 +138,7 @@ def default_permissions(role: str) -> list[str] | None:
     return sorted(ROLE_PERMISSIONS[role])
 
 
+@rule
 def can(*, is_active: bool, permissions: Iterable[str] | None, permission: str) -> bool:
     """Whether an admin with these ``permissions`` (None: all) may use ``permission``."""
     if permission not in PERMISSIONS:
@@ -146,6 +151,7 @@ def can(*, is_active: bool, permissions: Iterable[str] | None, permission: str) 
     return permission in held or f"{permission.split(':', 1)[0]}:*" in held
 
 
+@rule
 def may_manage(*, actor_role: str, target_role: str, new_role: str | None = None) -> bool:
     """Whether an admin (who holds ``admins:manage``) may change an admin of ``target_role``.
 
@@ -160,6 +166,7 @@ def may_manage(*, actor_role: str, target_role: str, new_role: str | None = None
     return SUPER_ADMIN not in (target_role, new_role)
 
 
+@rule
 def check_action(action: str) -> str:
     """Audited actions are dotted lowercase names: ``deal.featured``, ``admin.created``."""
     if not isinstance(action, str) or len(action) > 100 or not _ACTION.fullmatch(action):

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Final
 
 from domainlayer.errors import ConflictError, InvalidInputError, NotFoundError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "MAX_PRICE",
@@ -133,6 +134,7 @@ class TemplateNotFound(NotFoundError):
     """No (active) email template has this name and version."""
 
 
+@rule
 def check_text(
     value: str | None, name: str, *, max_length: int, required: bool = True
 ) -> str | None:
@@ -146,6 +148,7 @@ def check_text(
     return value.strip()
 
 
+@rule
 def check_limit(limit: int, *, maximum: int = 50) -> int:
     """How many rows a listing returns: 1..maximum."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
@@ -175,6 +178,7 @@ def _price(value: Decimal | int | str, name: str) -> Decimal:
     return amount.quantize(_CENT)
 
 
+@rule
 def discount_percentage(original_price: Decimal | int | str, price: Decimal | int | str) -> int:
     """Whole percent off, rounded down: floor((original - price) / original * 100)."""
     original = _price(original_price, "original_price")
@@ -191,6 +195,7 @@ class DealPricing:
     discount_percentage: int | None
 
 
+@rule
 def deal_pricing(
     price: Decimal | int | str, original_price: Decimal | int | str | None = None
 ) -> DealPricing:
@@ -203,6 +208,7 @@ def deal_pricing(
     )
 
 
+@rule
 def check_currency(code: str) -> str:
     """An ISO 4217 code: three capital letters."""
     if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
@@ -210,6 +216,7 @@ def check_currency(code: str) -> str:
     return code
 
 
+@rule
 def check_deal_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
     """Aware instants, and a window that ends after it starts."""
     for moment, name in ((valid_from, "valid_from"), (valid_until, "valid_until")):
@@ -219,6 +226,7 @@ def check_deal_window(valid_from: datetime | None, valid_until: datetime | None)
         raise InvalidInputError("valid_until must be after valid_from")
 
 
+@rule
 def engagement_rates(views: int, clicks: int, bookings: int) -> tuple[float | None, float | None]:
     """(click-through rate = clicks / views, booking rate = bookings / clicks); None on 0."""
     for value, name in ((views, "views"), (clicks, "clicks"), (bookings, "bookings")):
@@ -236,6 +244,7 @@ SEO_KEYWORDS_MAX: Final = 10
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+@rule
 def check_slug(slug: str) -> str:
     """Lowercase ASCII words joined by single hyphens, 1..100 characters."""
     if not isinstance(slug, str) or len(slug) > SLUG_MAX or not _SLUG.fullmatch(slug):
@@ -264,6 +273,7 @@ class SeoFields:
     keywords: tuple[str, ...]
 
 
+@rule
 def check_seo(
     title: str | None, description: str | None, keywords: Sequence[str] = ()
 ) -> SeoFields:
@@ -322,6 +332,7 @@ def placeholders(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+@rule
 def check_template(
     subject: str, html_body: str, text_body: str | None, variables: Iterable[str]
 ) -> tuple[str, ...]:
@@ -358,6 +369,7 @@ def _value_text(name: str, value: object) -> str:
     return str(value)
 
 
+@rule
 def render_email(
     subject: str,
     html_body: str,
@@ -403,6 +415,7 @@ def render_email(
 SUGGESTION_TYPES: Final = frozenset({"destination", "airport", "deal", "query"})
 
 
+@rule
 def normalize_query(text: str, *, max_length: int = 200) -> str:
     """A search as stored and matched: NFKC, trimmed, single spaces, case-folded."""
     if not isinstance(text, str):
@@ -413,6 +426,7 @@ def normalize_query(text: str, *, max_length: int = 200) -> str:
     return query
 
 
+@rule
 def check_suggestion_type(kind: str) -> str:
     if kind not in SUGGESTION_TYPES:
         raise InvalidInputError(f"a suggestion type is one of {sorted(SUGGESTION_TYPES)}: {kind!r}")
@@ -431,6 +445,7 @@ class HealthStatus(StrEnum):
 _SEVERITY: Final = (HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.DOWN)
 
 
+@rule
 def check_health_check(service: str, status: str, response_time_ms: int | None) -> HealthStatus:
     """A service name (1..100 characters), a known status and a response time >= 0 ms."""
     check_text(service, "service", max_length=100)
@@ -447,6 +462,7 @@ def check_health_check(service: str, status: str, response_time_ms: int | None) 
     return health
 
 
+@rule
 def overall_status(statuses: Iterable[HealthStatus | str]) -> HealthStatus:
     """The worst of the services' statuses (down > degraded > healthy)."""
     try:

@@ -20,6 +20,7 @@ import re
 from typing import Final
 
 from domainlayer.errors import InvalidInputError, NotFoundError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "SEVERITIES",
@@ -56,12 +57,14 @@ class ErrorGroupNotFound(NotFoundError):
     """No error group has this id."""
 
 
+@rule
 def check_severity(severity: str) -> str:
     if not isinstance(severity, str) or severity not in SEVERITIES:
         raise InvalidInputError(f"severity is one of {', '.join(SEVERITIES)}: {severity!r}")
     return severity
 
 
+@rule
 def worse_severity(a: str, b: str) -> str:
     """The more severe of two severities (a group shows the worst it has seen)."""
     return max(check_severity(a), check_severity(b), key=SEVERITIES.index)
@@ -96,6 +99,7 @@ def top_frame(stack: str | None) -> str:
     return ""
 
 
+@rule
 def fingerprint(error_type: str, message: str, stack: str | None = None) -> str:
     """32 hex characters grouping the occurrences of one fault."""
     if not isinstance(error_type, str) or not error_type.strip() or len(error_type) > 200:

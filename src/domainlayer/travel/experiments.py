@@ -23,6 +23,7 @@ from typing import Final
 
 from domainlayer.errors import ConflictError, InvalidInputError, NotFoundError
 from domainlayer.flags import FlagRule, Variant, parse_variants
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "CONTROL",
@@ -56,6 +57,7 @@ class AlreadyConverted(ConflictError):
     """A participation converts once; the first conversion stands."""
 
 
+@rule
 def check_flag_key(key: str) -> str:
     """Keys are snake_case, as the document's ``ml_price_prediction``, at most 100 chars."""
     if not isinstance(key, str) or len(key) > 100 or not _KEY.fullmatch(key):
@@ -80,6 +82,7 @@ def target_segments(target_audience: object) -> frozenset[str]:
     return frozenset(segments)
 
 
+@rule
 def flag_rule(
     *,
     key: str,
@@ -131,6 +134,7 @@ class VariantStats:
     lift: float | None
 
 
+@rule
 def variant_stats(
     variants: Sequence[str], counts: Iterable[VariantCounts]
 ) -> tuple[VariantStats, ...]:

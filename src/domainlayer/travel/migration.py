@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from domainlayer.typed_rules import rule
+
 __all__ = [
     "MIGRATION_NAME",
     "PHASE_8_TABLES",
@@ -83,6 +85,7 @@ class SchemaCheck:
         return not self.missing
 
 
+@rule
 def check_tables(found: Iterable[str]) -> SchemaCheck:
     """Compare the tables the query returned with the 17 the migration creates."""
     seen = set(found)

@@ -39,6 +39,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from domainlayer.errors import InvalidInputError
+from domainlayer.typed_rules import rule
 
 __all__ = [
     "BOOKING_FUNNEL",
@@ -147,6 +148,7 @@ def _period(value: Period | str) -> Period:
         raise InvalidPeriodError(f"a period is hour, day, week or month: {value!r}") from None
 
 
+@rule
 def period_bounds(period: Period | str, at: datetime) -> tuple[datetime, datetime]:
     """The UTC period ``[start, end)`` of kind ``period`` that contains ``at``."""
     kind = _period(period)
@@ -229,6 +231,7 @@ class MetricValue:
     details: dict[str, Any]
 
 
+@rule
 def snapshot_metrics(counts: TrafficCounts) -> tuple[MetricValue, ...]:
     """The METRIC_TYPES rows of one period's counts."""
     for name in (
@@ -389,6 +392,7 @@ RETENTION_DAYS: Final = (1, 7, 30)
 _COHORT_PREFIX: Final = "first_seen:"
 
 
+@rule
 def cohort_period(period: Period | str) -> Period:
     """Cohorts are days, weeks or months (`cohort_date` is a date)."""
     kind = _period(period)
@@ -397,6 +401,7 @@ def cohort_period(period: Period | str) -> Period:
     return kind
 
 
+@rule
 def cohort_type(period: Period | str) -> str:
     """The stored `cohort_type`: ``first_seen:day`` / ``:week`` / ``:month``."""
     return _COHORT_PREFIX + cohort_period(period).value
@@ -421,6 +426,7 @@ class CohortReport:
     ltv: Decimal | None
 
 
+@rule
 def cohort_report(
     period: Period | str, at: datetime, members: Iterable[CohortMember], now: datetime
 ) -> CohortReport:
@@ -495,6 +501,7 @@ def _vital(metric: WebVital | str) -> WebVital:
         raise InvalidVitalError(f"unknown Web Vital: {metric!r}") from None
 
 
+@rule
 def check_vital(metric: WebVital | str, value: float) -> float:
     """A measurement: a finite number >= 0."""
     kind = _vital(metric)
@@ -508,6 +515,7 @@ def check_vital(metric: WebVital | str, value: float) -> float:
     return float(value)
 
 
+@rule
 def rate(metric: WebVital | str, value: float) -> Rating:
     """good (<= first threshold), needs-improvement, or poor (> second threshold)."""
     kind = _vital(metric)
@@ -540,6 +548,7 @@ class VitalSummary:
     rating: Rating
 
 
+@rule
 def summarise_vital(metric: WebVital | str, p75: float, samples: int) -> VitalSummary:
     """A page's metric summarised by its 75th percentile, rated."""
     kind = _vital(metric)
@@ -548,6 +557,7 @@ def summarise_vital(metric: WebVital | str, p75: float, samples: int) -> VitalSu
     return VitalSummary(kind, check_vital(kind, p75), samples, rate(kind, p75))
 
 
+@rule
 def passes_core_web_vitals(summaries: Mapping[WebVital, VitalSummary]) -> bool:
     """True when LCP, INP and CLS are all measured and good at p75."""
     return all(
