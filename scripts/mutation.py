@@ -4,7 +4,7 @@ For each module listed in scripts/mutation.toml, every mutant Cosmic Ray's opera
 (a flipped condition, a shifted boundary, a changed constant, changed arithmetic, ...) is
 written into a scratch copy of src/ and tests/, and the unit tests that import the module
 are run against it. A mutant the tests reject is *killed*; one they accept *survives*.
-Mutants listed in scripts/mutation_equivalents.toml (they cannot change any result) are
+Mutants listed in scripts/mutation_equivalents*.toml (they cannot change any result) are
 left out of the score. Prints per module: killed / total non-equivalent and the share, then
 every surviving mutant as ``module:line  operator  old -> new``.
 
@@ -312,13 +312,13 @@ def _run_tests(test_files: Sequence[str], timeout: float | None) -> tuple[str, f
 
 
 def _load_equivalents() -> dict[tuple[str, str, str, int], str]:
-    if not EQUIVALENTS.exists():
-        return {}
-    data = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8"))
+    """Every ``scripts/mutation_equivalents*.toml`` (one file per product is fine)."""
     result = {}
-    for entry in data.get("equivalent", []):
-        key = (entry["module"], entry["operator"], entry["code"], int(entry["column"]))
-        result[key] = entry["why"]
+    for path in sorted(EQUIVALENTS.parent.glob(EQUIVALENTS.stem + "*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for entry in data.get("equivalent", []):
+            key = (entry["module"], entry["operator"], entry["code"], int(entry["column"]))
+            result[key] = entry["why"]
     return result
 
 
