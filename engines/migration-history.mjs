@@ -9,7 +9,8 @@
 //     Prisma's checksum (SHA-256 of migration.sql): failed, missing locally, modified, pending;
 //   - drift: the database introspected (`db pull --print`), diffed against the applied
 //     migrations replayed on a shadow database (`migrate diff --from-migrations`), as
-//     Prisma's own drift check compares them;
+//     Prisma's own drift check compares them; skipped when the database's catalog is one
+//     that check already approved for the same history (engines/schema-fingerprint.mjs);
 //   - data loss: the statements of a new migration that drop or narrow something that holds
 //     rows, counted with plain SQL.
 import { createHash } from 'node:crypto'
@@ -17,6 +18,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { databaseUrl } from './database-url.mjs'
+import { approvalsFolder, approveFingerprint, approvedFingerprint, catalogFingerprint, historyKey } from './schema-fingerprint.mjs'
 
 /** The migrations in the folder, oldest first: {name, checksum, script}. */
 export function localMigrations(dir) {
@@ -85,6 +88,23 @@ export function compareHistory(local, rows) {
  * text, "[+] Added tables ..."), or '' when they agree. `prisma` runs Prisma CLI 6.19.
  */
 export async function driftSummary(prisma, migrationsDir, appliedLocal) {
+  // Prisma's verdict, unless the database's catalog is one it already approved for this
+  // history (engines/schema-fingerprint.mjs): seconds of two CLI runs saved per check.
+  const { key, fingerprint } = await withClient(databaseUrl(), async (client) => ({
+    key: await historyKey(client, appliedLocal),
+    fingerprint: await catalogFingerprint(client),
+  }))
+  if (approvedFingerprint(key) === fingerprint) {
+    console.error(`No drift: the catalog matches the one Prisma's drift check approved for this history (cached in ${approvalsFolder()}).`)
+    return ''
+  }
+  const summary = await prismaDriftSummary(prisma, migrationsDir, appliedLocal)
+  if (!summary) approveFingerprint(key, fingerprint)
+  return summary
+}
+
+/** Prisma's own drift check: the database introspected, diffed against the history. */
+async function prismaDriftSummary(prisma, migrationsDir, appliedLocal) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'domainlayer-drift-'))
   try {
     const history = path.join(scratch, 'migrations')

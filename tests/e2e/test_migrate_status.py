@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
+import pytest
 
 from domainlayer.settings import PROJECT_ROOT
 from tests.e2e.operator_support import output, prisma
@@ -95,3 +98,38 @@ async def test_an_applied_migration_edited_afterwards_is_reported(database_url: 
     done = prisma(database_url, "migrate", "status")
     assert done.returncode == 1, output(done)
     assert "The migration `20261125024456_init` was modified after it was applied." in done.stdout
+
+
+LEAD_COMPANY = 'ALTER TABLE madfam."Lead" ALTER COLUMN "company"'
+CACHED = "No drift: the catalog matches the one Prisma's drift check approved for this history"
+
+
+async def test_a_catalog_prisma_approved_is_not_checked_again_and_drift_is_never_approved(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engines/schema-fingerprint.mjs: Prisma's drift check runs once per history and
+    catalog; a drifted catalog always goes to it, and is never remembered as approved."""
+    monkeypatch.setenv("DOMAINLAYER_CACHE_DIR", str(tmp_path))
+    first = prisma(database_url, "migrate", "status")
+    assert first.returncode == 0, output(first)
+    assert CACHED not in first.stderr  # the first check is Prisma's own
+    (approval,) = (tmp_path / "drift").glob("*.json")
+    assert approval.stat().st_mode & 0o077 == 0
+    approved = approval.read_text()
+
+    again = prisma(database_url, "migrate", "status")
+    assert again.returncode == 0, output(again)
+    assert "Database schema is up to date!" in again.stdout
+    assert CACHED in again.stderr
+
+    await _execute(database_url, f"{LEAD_COMPANY} SET DEFAULT 'x'")
+    drifted = prisma(database_url, "migrate", "status")
+    assert drifted.returncode == 1, output(drifted)
+    assert "Drift detected" in drifted.stdout
+    assert CACHED not in drifted.stderr
+    assert approval.read_text() == approved
+
+    await _execute(database_url, f"{LEAD_COMPANY} DROP DEFAULT")
+    restored = prisma(database_url, "migrate", "status")
+    assert restored.returncode == 0, output(restored)
+    assert CACHED in restored.stderr
