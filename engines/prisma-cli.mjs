@@ -201,6 +201,20 @@ function pythonClientVersion() {
   return done.status === 0 ? `${done.stdout.trim()} (${projectPython()})` : 'not installed (run ./scripts/setup)'
 }
 
+/** The query engine the Python client's host runs (DOMAINLAYER_QUERY_ENGINE, default 7). */
+function pythonClientEngine() {
+  if (process.env.DOMAINLAYER_QUERY_ENGINE === '5') {
+    return [
+      ['Python client Query Engine', `@prisma/query-engine-wasm ${packageVersion('@prisma/query-engine-wasm')} (DOMAINLAYER_QUERY_ENGINE=5)`],
+      ['  on', `@prisma/adapter-pg ${packageVersion('@prisma/adapter-pg-5')}`],
+    ]
+  }
+  return [
+    ['Python client Query Engine', `@prisma/query-compiler-wasm ${packageVersion('@prisma/query-compiler-wasm')} (default; DOMAINLAYER_QUERY_ENGINE=5 for @prisma/query-engine-wasm ${packageVersion('@prisma/query-engine-wasm')})`],
+    ['  on', `@prisma/client-engine-runtime ${packageVersion('@prisma/client-engine-runtime')}, @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg-7')}`],
+  ]
+}
+
 async function version(args) {
   const done = await prisma.six(args, { capture: true })
   process.stdout.write(done.stdout)
@@ -208,8 +222,8 @@ async function version(args) {
   const rows = [
     ['Prisma Client Python', pythonClientVersion()],
     ['prisma generate runs on', `prisma ${packageVersion('prisma-5')} (the version the Python generator pins)`],
-    ['Python client Query Engine', `@prisma/query-engine-wasm ${packageVersion('@prisma/query-engine-wasm')}`],
-    ['  hosted by', `engines/bin/query-engine on Node ${process.versions.node}, @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg-5')}, pg ${packageVersion('pg')}`],
+    ...pythonClientEngine(),
+    ['  hosted by', `engines/bin/query-engine on Node ${process.versions.node}, pg ${packageVersion('pg')}`],
     ['Schema Engine', `@prisma/schema-engine-wasm ${packageVersion('@prisma/schema-engine-wasm')} on @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg')}`],
     ['Studio Query Engine', `query_engine_bg.postgresql.wasm of prisma ${packageVersion('prisma')} on @prisma/adapter-pg ${packageVersion('@prisma/adapter-pg')}`],
     ['PSL of prisma generate', `@prisma/prisma-schema-wasm ${packageVersion('@prisma/prisma-schema-wasm')}`],

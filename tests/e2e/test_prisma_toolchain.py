@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -187,7 +188,19 @@ def test_version_names_the_python_client_and_the_engines_in_use() -> None:
     assert (
         "@prisma/schema-engine-wasm 7.1.1-3.c2990dca591cba766e3b7ef5d9e8a84796e47ab7" in done.stdout
     )
-    assert "@prisma/adapter-pg 5.17.0" in done.stdout
+    assert re.search(
+        r"Python client Query Engine\s+: @prisma/query-compiler-wasm 7\.10\.0-4\.\w+ \(default;",
+        done.stdout,
+    )
+    assert "@prisma/client-engine-runtime 7.10.0, @prisma/adapter-pg 7.10.1" in done.stdout
+
+    five = run([str(PRISMA), "--version"], env={**os.environ, "DOMAINLAYER_QUERY_ENGINE": "5"})
+    assert re.search(
+        r"Python client Query Engine\s+: @prisma/query-engine-wasm 5\.17\.0-31\.\w+ "
+        r"\(DOMAINLAYER_QUERY_ENGINE=5\)",
+        five.stdout,
+    )
+    assert "@prisma/adapter-pg 5.17.0" in five.stdout
 
 
 def test_the_prisma_command_does_not_import_the_generated_client() -> None:
