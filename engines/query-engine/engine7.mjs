@@ -115,6 +115,20 @@ function roundDoubles(result) {
 }
 
 /**
+ * Placeholder values as the native engine holds the query's values: a fractional number is
+ * a BigDecimal of 16 significant digits there too (what the compiler does with a value left
+ * in the query), so the plan cache changes nothing that is written or compared.
+ */
+function nativePlaceholders(values) {
+  for (const name in values) {
+    const value = values[name]
+    if (typeof value === 'number' && !Number.isInteger(value)) values[name] = nativeDouble(value)
+    else if (Array.isArray(value)) values[name] = value.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? nativeDouble(v) : v))
+  }
+  return values
+}
+
+/**
  * `queryable` (the adapter or one of its transactions) reading doubles as the native engine
  * does; `exactQueryRaw` keeps the exact reading, for raw queries.
  */
@@ -274,6 +288,7 @@ class CompilerEngine {
   compile(query) {
     const host = this.host
     const { parameterizedQuery, placeholderValues } = runtime.parameterizeQuery(query, host.paramGraph)
+    nativePlaceholders(placeholderValues)
     const key = JSON.stringify(parameterizedQuery)
     const cacheable = query.action !== 'createMany' && query.action !== 'createManyAndReturn'
     let plan = cacheable ? host.plans.get(key) : undefined
@@ -320,7 +335,7 @@ class CompilerEngine {
     } else {
       const { parameterizedBatch, placeholderValues } = runtime.parameterizeBatch({ batch: queries, transaction: request.transaction }, host.paramGraph)
       const key = JSON.stringify(parameterizedBatch)
-      scope = placeholderValues
+      scope = nativePlaceholders(placeholderValues)
       compiled = host.batchPlans.get(key)
       if (compiled === undefined) {
         compiled = host.withCompiler((compiler) => compiler.compileBatch(key))
