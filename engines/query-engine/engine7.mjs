@@ -310,15 +310,28 @@ class CompilerEngine {
   }
 
   async query(body, _trace, txId) {
-    const request = JSON.parse(body)
+    return stringify(await this.queryValue(JSON.parse(body), txId))
+  }
+
+  /**
+   * `query` without the JSON text on either side: the server hands the request object it
+   * translated and untags the answer object (results.mjs turns what JSON text would have
+   * turned: bigints, byte arrays, dates); raw queries' answers still pass through JSON
+   * text, their values being whatever the driver gave.
+   */
+  async queryValue(request, txId) {
     try {
-      if (Array.isArray(request.batch)) return stringify(await this.batch(request, txId))
+      if (Array.isArray(request.batch)) {
+        const answer = await this.batch(request, txId)
+        return request.batch.every(isRawQuery) ? JSON.parse(stringify(answer)) : answer
+      }
       const raw = isRawQuery(request)
       const { plan, placeholderValues } = raw ? { plan: rawPlan(request), placeholderValues: {} } : this.compile(request)
       const data = await this.execute(plan, placeholderValues, txId, raw)
-      return stringify({ data: { [request.action]: data } })
+      const answer = { data: { [request.action]: data } }
+      return raw ? JSON.parse(stringify(answer)) : answer
     } catch (error) {
-      return stringify({ errors: [errorAnswer(error, this.host.pool)] })
+      return JSON.parse(stringify({ errors: [errorAnswer(error, this.host.pool)] }))
     }
   }
 
