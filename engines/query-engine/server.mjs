@@ -1,5 +1,5 @@
 // The HTTP surface Prisma Client Python talks to (its engine/_query.py and _http.py):
-//   GET  /status                      -> {"status": "ok"}
+//   GET  /status                      -> {"status": "ok", "engine": "7" | "5"}
 //   POST /                            a query {"query": "<graphql>"} or a batch
 //                                     {"batch": [{"query": ...}, ...], "transaction": true}
 //   POST /transaction/start           {"max_wait", "timeout"} -> {"id": ...}
@@ -152,7 +152,8 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
       }
       return { json: await metrics.track(() => handleQuery(payload, txId, timing), timing), timing }
     }
-    if (req.method === 'GET' && path === '/status') return { json: { status: 'ok' } }
+    // `engine`: which query engine answers (main.mjs, DOMAINLAYER_QUERY_ENGINE)
+    if (req.method === 'GET' && path === '/status') return { json: { status: 'ok', engine: host.engineVersion } }
     if (req.method === 'GET' && path === '/metrics') {
       const labels = body ? JSON.parse(body) : {}
       const format = new URL(req.url, 'http://engine').searchParams.get('format')
