@@ -198,7 +198,7 @@ async def run(rounds: int, iterations: int, paths: list[str]) -> None:
                 await stock.connect()
                 clients[path] = stock
             elif path in ("channel", "channel5", "channel7"):
-                # the host reads DOMAINLAYER_QUERY_ENGINE when it starts (default: 5)
+                # the host reads DOMAINLAYER_QUERY_ENGINE when it starts (default: 7)
                 engine = {"channel5": "5", "channel7": "7"}.get(path)
                 saved = os.environ.pop("DOMAINLAYER_QUERY_ENGINE", None)
                 if engine is not None:

@@ -86,14 +86,13 @@ try {
 
 const transactions = new Transactions()
 const metrics = new Metrics(() => host.pool)
-// DOMAINLAYER_QUERY_ENGINE picks the engine: 5 (default) the 5.17 wasm query engine
-// (engine.mjs), 7 Prisma's current query compiler and interpreter (engine7.mjs). 7 is
-// faster (scripts/bench_engine.py --paths channel5,channel7) but not yet faithful: it
-// reads Float columns back one ulp off what the client wrote (tests/e2e/test_seed.py), so
-// it stays opt-in until the whole suite passes on it.
-const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE ?? '5'
+// DOMAINLAYER_QUERY_ENGINE picks the engine: 7 (default) Prisma's current query compiler
+// and interpreter (engine7.mjs), 5 the 5.17 wasm query engine (engine.mjs). 7 is faster
+// (scripts/bench_engine.py --paths channel5,channel7) and passes the whole suite; 5 stays
+// for an A/B and as a way back.
+const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE === '5' ? '5' : '7'
 const cpus = os.default.availableParallelism?.() ?? os.default.cpus().length
-const host = engineVersion !== '7' ? new EngineHost({
+const host = engineVersion === '5' ? new EngineHost({
   datamodel,
   url,
   cpus,
@@ -111,6 +110,8 @@ const host = engineVersion !== '7' ? new EngineHost({
   onDriverQuery: (ms) => metrics.datasourceQuery(ms),
   onPool: (pool) => metrics.watch(pool),
 })
+
+host.engineVersion = engineVersion
 
 // A panic traps the wasm instance and surfaces here, outside any request: the engine is
 // replaced (engine.mjs) and the requests it was serving get a panic error answer.

@@ -11,8 +11,19 @@
 
 const SUB_MILLISECONDS = /(\.\d{3})\d+/
 
+// `untag` builds a new value (the engine's answer objects may share parts with a cached
+// plan, never changed here) and gives what JSON text would have given for engine 7's
+// answer objects (engine7.mjs `queryValue`): bigints as strings and byte arrays as base64
+// (as the runtime's safeJsonStringify), other objects (a Date, a Decimal) by their toJSON.
+function plain(value) {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
+  if (typeof value === 'bigint') return value.toString()
+  return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v)) ?? 'null')
+}
+
 function untag(value, decimalsAsNumbers) {
-  if (value === null || typeof value !== 'object') return value
+  if (value === null) return value
+  if (typeof value !== 'object') return typeof value === 'bigint' ? value.toString() : value
   if (Array.isArray(value)) {
     const out = new Array(value.length)
     for (let i = 0; i < value.length; i++) out[i] = untag(value[i], decimalsAsNumbers)
@@ -20,14 +31,21 @@ function untag(value, decimalsAsNumbers) {
   }
   const type = value.$type
   if (typeof type === 'string' && 'value' in value) {
-    if (type === 'Decimal' && decimalsAsNumbers) return Number(value.value)
+    const inner = plain(value.value)
+    if (type === 'Decimal' && decimalsAsNumbers) return Number(inner)
     // the native engine gives DateTime to the millisecond (as the client sends it), while
     // Prisma 7's interpreter passes on PostgreSQL's microseconds
-    if (type === 'DateTime' && typeof value.value === 'string') return value.value.replace(SUB_MILLISECONDS, '$1')
-    return value.value
+    if (type === 'DateTime' && typeof inner === 'string') return inner.replace(SUB_MILLISECONDS, '$1')
+    return inner
   }
-  for (const key in value) value[key] = untag(value[key], decimalsAsNumbers)
-  return value
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
+  if (typeof value.toJSON === 'function') return untag(value.toJSON(), decimalsAsNumbers)
+  const out = {}
+  for (const key in value) {
+    const item = value[key]
+    if (item !== undefined && typeof item !== 'function') out[key] = untag(item, decimalsAsNumbers)
+  }
+  return out
 }
 
 const AGGREGATES = new Set(['aggregate', 'groupBy'])

@@ -16,7 +16,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 const require = createRequire(import.meta.url)
-const FORMAT = 3 // bump when the index's shape or content changes
+const FORMAT = 5 // bump when the index's shape or content changes
 
 function compactTypes(inputTypes) {
   return inputTypes.map((t) => [t.type, t.location, t.isList ? 1 : 0])
@@ -102,8 +102,18 @@ function buildIndex(datamodel) {
  */
 export function loadParamGraph(datamodel) {
   return cached(datamodel, 'param-graph', () => {
-    const schemaWasm = require('@prisma/prisma-schema-wasm')
-    const dmmf = JSON.parse(schemaWasm.get_dmmf(JSON.stringify({ prismaSchema: datamodel })))
+    // the DMMF of Prisma 7's schema engine: it marks which arguments a plan may take as
+    // parameters (`isParameterizable`); the 5.17 DMMF has no such marks, and a graph built
+    // from it parameterizes nothing (every distinct value would compile a plan of its own)
+    const schemaWasm = require('@prisma/prisma-schema-wasm-7')
+    // Prisma 7 keeps connection URLs out of the schema: the datasource's are dropped here
+    const prismaSchema = datamodel.replace(/(datasource\s+\w+\s*\{)([^}]*)\}/g, (_, head, body) => `${head}${body.replace(/^\s*(url|directUrl|shadowDatabaseUrl)\s*=.*$/gm, '')}}`)
+    const dmmf = JSON.parse(schemaWasm.get_dmmf(JSON.stringify({ prismaSchema })))
+    // the builder reads the client's DMMF, whose mappings name single-record writes as
+    // Prisma's generator does (`create`, not the engine's `createOne`)
+    for (const mapping of dmmf.mappings.modelOperations) {
+      for (const action of ['create', 'update', 'delete', 'upsert']) mapping[action] ??= mapping[`${action}One`]
+    }
     const { buildAndSerializeParamGraph } = require('@prisma/param-graph-builder')
     return { format: FORMAT, ...buildAndSerializeParamGraph(dmmf) }
   })
@@ -114,19 +124,29 @@ export function loadSchemaIndex(datamodel) {
   return cached(datamodel, 'schema-index', () => buildIndex(datamodel))
 }
 
-/** A cache folder only this OS user can write to (else another user could plant an entry). */
+/** A cache folder only this OS user can use (else another user could plant an entry). */
 function privateFolder(dir) {
   try {
     const stat = statSync(dir)
-    return stat.isDirectory() && stat.uid === process.getuid() && (stat.mode & 0o022) === 0
+    return stat.isDirectory() && stat.uid === process.getuid() && (stat.mode & 0o077) === 0
   } catch {
     return false
   }
 }
 
+/**
+ * DOMAINLAYER_ENGINE_CACHE, else the user's cache folder ($XDG_CACHE_HOME or ~/.cache)
+ * /domainlayer/query-engine, made 0700: per user, never a shared name under /tmp.
+ */
+export function cacheFolder() {
+  if (process.env.DOMAINLAYER_ENGINE_CACHE) return process.env.DOMAINLAYER_ENGINE_CACHE
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache')
+  return path.join(base, 'domainlayer', 'query-engine')
+}
+
 function cached(datamodel, kind, build) {
   const hash = createHash('sha256').update(datamodel).digest('hex').slice(0, 24)
-  const dir = process.env.DOMAINLAYER_ENGINE_CACHE || path.join(os.tmpdir(), 'domainlayer-query-engine')
+  const dir = cacheFolder()
   const file = path.join(dir, `${kind}-${FORMAT}-${hash}.json`)
   if (existsSync(file) && privateFolder(dir)) {
     try {

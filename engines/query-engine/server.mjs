@@ -1,5 +1,5 @@
 // The HTTP surface Prisma Client Python talks to (its engine/_query.py and _http.py):
-//   GET  /status                      -> {"status": "ok"}
+//   GET  /status                      -> {"status": "ok", "engine": "7" | "5"}
 //   POST /                            a query {"query": "<graphql>"} or a batch
 //                                     {"batch": [{"query": ...}, ...], "transaction": true}
 //   POST /transaction/start           {"max_wait", "timeout"} -> {"id": ...}
@@ -57,10 +57,12 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
     return { alias: request.alias ?? request.name, action: json.action, json }
   }
 
-  async function execute(body, txId, timing) {
+  // The engine's answer to the JSON-protocol `request` (an object): engine 7 takes and
+  // gives objects (engine7.mjs `queryValue`), the 5.17 engine JSON text.
+  async function execute(request, txId, timing) {
     const started = performance.now()
     try {
-      return JSON.parse(await host.run((engine) => engine.query(body, TRACE, txId)))
+      return await host.run(async (engine) => (engine.queryValue !== undefined ? await engine.queryValue(request, txId) : JSON.parse(await engine.query(JSON.stringify(request), TRACE, txId))))
     } finally {
       timing.engine += performance.now() - started
     }
@@ -97,14 +99,14 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
     try {
       if (group.length === 1) {
         const [{ item, timing, resolve }] = group
-        const response = normaliseErrors(await execute(JSON.stringify(item.json), undefined, timing), host)
+        const response = normaliseErrors(await execute(item.json, undefined, timing), host)
         resolve(graphqlResult(response, item.alias, item.action))
         return
       }
       const started = performance.now()
-      const raw = await host.run((engine) => engine.query(JSON.stringify({ batch: group.map((g) => g.item.json) }), TRACE, undefined))
+      const answer = await execute({ batch: group.map((g) => g.item.json) }, undefined, { engine: 0 })
       const elapsed = performance.now() - started
-      const response = normaliseErrors(JSON.parse(raw), host)
+      const response = normaliseErrors(answer, host)
       group.forEach((g, i) => {
         g.timing.engine += elapsed
         if (!Array.isArray(response.batchResult)) return g.resolve(response)
@@ -121,7 +123,7 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
       const prepared = payload.batch.map((item) => prepare(item.query, timing))
       const body = { batch: prepared.map((p) => p.json) }
       if (payload.transaction) body.transaction = typeof payload.transaction === 'object' ? payload.transaction : {}
-      const response = normaliseErrors(await execute(JSON.stringify(body), txId, timing), host)
+      const response = normaliseErrors(await execute(body, txId, timing), host)
       if (!Array.isArray(response.batchResult)) return response
       const started = performance.now()
       const batchResult = response.batchResult.map((item, i) => graphqlResult(normaliseErrors(item, host), prepared[i].alias, prepared[i].action))
@@ -131,7 +133,7 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
     if (typeof payload.query !== 'string') return requestError('the request has no query')
     const { alias, action, json } = prepare(payload.query, timing)
     if (txId === undefined && action === 'findUnique') return await batcher.add({ alias, action, json }, timing)
-    const response = normaliseErrors(await execute(JSON.stringify(json), txId, timing), host)
+    const response = normaliseErrors(await execute(json, txId, timing), host)
     const started = performance.now()
     const result = graphqlResult(response, alias, action)
     timing.results += performance.now() - started
@@ -150,7 +152,8 @@ export function createServer({ ready, host, index, metrics, transactions, log, a
       }
       return { json: await metrics.track(() => handleQuery(payload, txId, timing), timing), timing }
     }
-    if (req.method === 'GET' && path === '/status') return { json: { status: 'ok' } }
+    // `engine`: which query engine answers (main.mjs, DOMAINLAYER_QUERY_ENGINE)
+    if (req.method === 'GET' && path === '/status') return { json: { status: 'ok', engine: host.engineVersion } }
     if (req.method === 'GET' && path === '/metrics') {
       const labels = body ? JSON.parse(body) : {}
       const format = new URL(req.url, 'http://engine').searchParams.get('format')

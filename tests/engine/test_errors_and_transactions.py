@@ -54,7 +54,7 @@ async def test_a_committed_transaction_persists(client: Prisma, db: asyncpg.Conn
 async def test_an_exception_rolls_the_transaction_back(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^abort$"):
         async with client.tx() as tx:
             await tx.coachuser.create(
                 data={"googleId": "g", "email": "e@example.com", "displayName": "E"}
