@@ -95,6 +95,17 @@ SCHEMAS = ("airbar", "churn", "travel", "coach", "madfam")
 #: (class, method) left out of the drive: none (every public method is driven).
 NOT_DRIVEN: frozenset[tuple[str, str]] = frozenset()
 
+#: The methods this test once left out (issue 14, findings 7 and 10): their counts are printed.
+_JOBS_AND_QUEUE = frozenset(
+    {
+        "ChurnRepository.apply_retention",
+        "MaintenanceRepository.run",
+        "EmailQueueRepository.claim",
+        "EmailQueueRepository.mark_sent",
+        "EmailQueueRepository.mark_failed",
+    }
+)
+
 #: Arguments of one method that differ from its class's valid ones (see the module's doc).
 _METHOD_VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("ChurnRepository", "apply_retention"): {
@@ -240,8 +251,8 @@ def _kind(annotation: object) -> tuple[str, bool]:
 
 def _hostile(param: Param) -> list[Any]:
     pool = list(_WRONG)
-    if param.kind == "sequence":  # a set of strings is a fine collection of them
-        pool = [v for v in pool if not isinstance(v, set)]
+    if param.kind == "sequence":  # a set, list or tuple of strings is a fine collection
+        pool = [v for v in pool if not isinstance(v, (set, list, tuple))]
     if param.kind == "json":  # where a document belongs, {"not": "x"} is just data
         pool = [v for v in pool if not any(v is f for f in _FILTERS)]
     pool += {
@@ -657,6 +668,7 @@ async def test_hostile_arguments_are_refused_with_typed_errors_and_change_nothin
         accepted: list[str] = []
         leaks: list[str] = []
         started = time.monotonic()
+        per_method: collections.Counter[str] = collections.Counter()
 
         async def one_call(target: Target, kwargs: dict[str, Any]) -> str:
             try:
@@ -695,6 +707,7 @@ async def test_hostile_arguments_are_refused_with_typed_errors_and_change_nothin
                 future.cancel()
                 outcome = "hang"
             counts["calls"] += 1
+            per_method[target.label.replace("(pool)", "")] += 1
             if outcome == "hang":
                 hangs.append(label)
             elif outcome.startswith("UNTYPED"):
@@ -725,6 +738,11 @@ async def test_hostile_arguments_are_refused_with_typed_errors_and_change_nothin
             + ", ".join(
                 f"{k} {n}" for k, n in counts.most_common() if k not in ("calls", "accepted")
             )
+        )
+        print(
+            f"methods called: {len(per_method)} (client and pool variants counted once); "
+            "jobs and queue: "
+            + ", ".join(f"{name} {per_method[name]}" for name in sorted(_JOBS_AND_QUEUE))
         )
         assert untyped == [], untyped[:20]
         assert hangs == [], hangs[:20]

@@ -11,15 +11,34 @@ time: callers run until they fail, recovery is polled with a deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import statistics
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
+import asyncpg
+from prisma import Prisma
+
+from domainlayer.client import connect_client
+from domainlayer.coach.repository import AuthRepository
+from domainlayer.database import EmbeddedPostgres
 from domainlayer.errors import DatabaseUnavailableError
+from domainlayer.madfam.repository import FeatureFlagRepository, LeadRepository
+from domainlayer.pool import connect_pool
+from domainlayer.repository import PoolSql
+from domainlayer.toolchain import migrate_deploy
 
 #: One call on a path; its argument is a number unique in the drill (for unique keys).
 Operation = Callable[[int], Awaitable[object]]
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+#: The drill's database on its own server.
+DATABASE = "faults"
 
 #: Longest any one call may take before it counts as hung (a generous bound, not a speed test).
 CALL_BOUND = 30.0
@@ -164,3 +183,105 @@ async def drill(
     for name in slow or {}:
         outcomes[name].slow = True
     return DrillResult(list(outcomes.values()), back_at - started_at)
+
+
+@contextlib.contextmanager
+def own_server() -> Iterator[EmbeddedPostgres]:
+    """A migrated PostgreSQL of the drill's own (database :data:`DATABASE`), removed after.
+
+    Its folder is not under pytest's temporary root: a concurrent pytest run resets that
+    root to mode 0700, and the server's OS user (as root: ``embedded_postgres``) could no
+    longer reach its cluster to stop or start it."""
+    folder = Path(tempfile.mkdtemp(prefix="domainlayer-restart-"))
+    server = EmbeddedPostgres(folder / "pg")
+    try:
+        server.ensure_running()
+        server.create_database(DATABASE)
+        migrate_deploy(server.url(DATABASE))
+        yield server
+    finally:
+        try:
+            server.stop()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class Paths:
+    client: Prisma
+    pool: asyncpg.Pool
+    engine_pid: int
+
+    def operations(self, lead_ids: list[str]) -> dict[str, Operation]:
+        """Every path, each through objects built once, before the fault."""
+        client_auth = AuthRepository(self.client)
+        pool_auth = AuthRepository(self.client, pool=self.pool)
+        leads = LeadRepository(self.client)
+        flags = FeatureFlagRepository(self.client)
+        pool_sql = PoolSql(self.pool)
+        statuses = ("CONTACTED", "QUALIFIED", "NEW")
+
+        async def coach_client(n: int) -> object:
+            return await client_auth.issue_code(f"skool-c{n}", "Ana", NOW)
+
+        async def madfam_unit_of_work(n: int) -> object:
+            return await leads.change_status(lead_ids[n % len(lead_ids)], statuses[n % 3])
+
+        async def madfam_model(n: int) -> object:
+            return await flags.enabled_for(f"u{n}", environment="prod")
+
+        async def client_raw(n: int) -> object:
+            return await self.client.query_raw("SELECT pg_sleep(0.02)::text AS slept, $1 AS n", n)
+
+        async def coach_pool(n: int) -> object:
+            return await pool_auth.issue_code(f"skool-p{n}", "Ana", NOW)
+
+        async def pool_raw(n: int) -> object:
+            return await pool_sql.fetchrow("SELECT pg_sleep(0.02)::text AS slept, $1::int AS n", n)
+
+        return {
+            "client: coach repository": coach_client,
+            "client: madfam unit of work": madfam_unit_of_work,
+            "client: madfam model query": madfam_model,
+            "client: raw SQL": client_raw,
+            "pool: coach repository": coach_pool,
+            "pool: raw SQL": pool_raw,
+        }
+
+    def slow(self) -> dict[str, Operation]:
+        """One long statement per path, sure to be running when the server goes down."""
+
+        async def client_sleep(n: int) -> object:
+            return await self.client.query_raw("SELECT pg_sleep(600)::text AS slept")
+
+        async def pool_sleep(n: int) -> object:
+            return await PoolSql(self.pool).fetchrow("SELECT pg_sleep(600)::text AS slept")
+
+        return {
+            "client: 10-minute statement": client_sleep,
+            "pool: 10-minute statement": pool_sleep,
+        }
+
+
+@contextlib.asynccontextmanager
+async def connected(server: EmbeddedPostgres) -> AsyncIterator[Paths]:
+    """A client (pool of 10) and an asyncpg pool (10) on the drill's database."""
+    url = server.url(DATABASE)
+    client = await connect_client(f"{url}?connection_limit=10")
+    pool = await connect_pool(url, size=10)
+    try:
+        pid = client._engine.process.pid  # type: ignore[attr-defined]
+        yield Paths(client, pool, pid)
+    finally:
+        await pool.close()
+        if client.is_connected():
+            await client.disconnect()
+
+
+async def create_leads(client: Prisma, count: int) -> list[str]:
+    """``count`` leads for the unit-of-work path (one per caller: no lock waits)."""
+    repository = LeadRepository(client)
+    return [
+        (await repository.create_lead(email=f"lead{n}@corp.example", tier="L1_ESSENTIALS")).id
+        for n in range(count)
+    ]
