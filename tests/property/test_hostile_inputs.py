@@ -231,7 +231,8 @@ class Param:
 
 def _kind(annotation: object) -> tuple[str, bool]:
     text = str(annotation)
-    optional = "None" in text
+    # typing's generics print `X | None` as `typing.Optional[X]`: ask for the union's members
+    optional = "None" in text or type(None) in typing.get_args(annotation)
     for marker, kind in (
         ("datetime", "datetime"),
         ("Decimal", "decimal"),
