@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import shutil
 import statistics
 import tempfile
@@ -220,9 +221,10 @@ class Paths:
         flags = FeatureFlagRepository(self.client)
         pool_sql = PoolSql(self.pool)
         statuses = ("CONTACTED", "QUALIFIED", "NEW")
+        run = secrets.token_hex(4)  # rate-limit keys of this drill's own (5 codes a day each)
 
         async def coach_client(n: int) -> object:
-            return await client_auth.issue_code(f"skool-c{n}", "Ana", NOW)
+            return await client_auth.issue_code(f"skool-c{run}-{n}", "Ana", NOW)
 
         async def madfam_unit_of_work(n: int) -> object:
             return await leads.change_status(lead_ids[n % len(lead_ids)], statuses[n % 3])
@@ -234,7 +236,7 @@ class Paths:
             return await self.client.query_raw("SELECT pg_sleep(0.02)::text AS slept, $1 AS n", n)
 
         async def coach_pool(n: int) -> object:
-            return await pool_auth.issue_code(f"skool-p{n}", "Ana", NOW)
+            return await pool_auth.issue_code(f"skool-p{run}-{n}", "Ana", NOW)
 
         async def pool_raw(n: int) -> object:
             return await pool_sql.fetchrow("SELECT pg_sleep(0.02)::text AS slept, $1::int AS n", n)
