@@ -569,8 +569,10 @@ class CoachingRepository:
         except ConflictError:
             with translating_errors():
                 existing = await self._client.coachsession.find_unique(where=where)
-            if existing is None:  # the user or appointment went away meanwhile
-                raise SessionNotFound(f"no open appointment for room {room_id!r}") from None
+            if existing is None:  # no such user, or the appointment went away meanwhile
+                raise SessionNotFound(
+                    f"no open appointment for room {room_id!r} with user {user_id!r}"
+                ) from None
             return existing
 
     async def record_warning(self, session_id: str) -> int:
