@@ -36,6 +36,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -45,6 +46,7 @@ import sys
 import tempfile
 import time
 import weakref
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
@@ -123,6 +125,40 @@ def _encode_text(text: str) -> bytes:
             f"text holds a lone surrogate ({', '.join(f'U+{ord(c):04X}' for c in bad)}), "
             "which is not Unicode text and cannot be stored; nothing was sent"
         ) from None
+
+
+#: SQLSTATEs of a server that ended or refused the session: connection exceptions (08),
+#: insufficient resources (53), shutdown / crash / restarting (57P01..57P05).
+_GONE_CLASSES: Final = ("08", "53")
+_GONE_STATES: Final = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
+_SQLSTATE = re.compile(r'PostgresError \{ code: "([0-9A-Z]{5})"')
+
+
+def _server_went_away(error: object) -> bool:
+    """Whether an engine error without a Prisma code is PostgreSQL ending the session.
+
+    A model query (not a raw one) whose connection PostgreSQL terminates (a restart, a
+    fast shutdown, ``pg_terminate_backend``) comes back as a bare ``ConnectorError`` with
+    the server's SQLSTATE (57P01 ...) and no error code, which the client would raise as a
+    ``DataError``; it is an infrastructure failure like P1017.
+    """
+    for text in _strings(error):
+        for state in _SQLSTATE.findall(text):
+            if state in _GONE_STATES or state[:2] in _GONE_CLASSES:
+                return True
+    return False
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside a decoded JSON value (the engine's error objects are shallow)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 class _Status:
@@ -440,7 +476,7 @@ class ChannelEngine(AbstractEngine):
         for error in errors_data:
             user_facing = error.get("user_facing_error") if isinstance(error, dict) else None
             code = user_facing.get("error_code") if isinstance(user_facing, dict) else None
-            if code in INFRASTRUCTURE_CODES:
+            if code in INFRASTRUCTURE_CODES or (code is None and _server_went_away(error)):
                 raise DatabaseUnreachableError(error)
         engine_utils.handle_response_errors(cast("Any", _Status(status)), errors_data)
 

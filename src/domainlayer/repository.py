@@ -245,6 +245,14 @@ class PoolSql:
             raise OperationTimeoutError(f"the database did not answer in time: {exc}") from exc
         except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
             raise DatabaseUnavailableError(str(exc) or type(exc).__name__) from exc
+        except asyncpg.exceptions.OutdatedSchemaCacheError as exc:
+            raise InfrastructureError(str(exc)) from exc
+        except asyncpg.InternalClientError as exc:
+            # asyncpg's protocol state is broken: seen when the server ends the connection
+            # in the middle of a statement (a restart); the pool replaces the connection.
+            raise DatabaseUnavailableError(
+                f"the connection failed during the statement: {exc}"
+            ) from exc
         except asyncpg.PostgresError as exc:
             raise error_for_sqlstate(exc.sqlstate)(str(exc)) from exc
         if row is None:

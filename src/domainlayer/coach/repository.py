@@ -42,7 +42,7 @@ from domainlayer.batching import (
     table_counts,
 )
 from domainlayer.clock import checked_now
-from domainlayer.errors import InfrastructureError, InvalidInputError
+from domainlayer.errors import ConflictError, InfrastructureError, InvalidInputError
 from domainlayer.repository import raw_sql, translating_errors, unit_of_work
 from domainlayer.validation import (
     choice,
@@ -548,20 +548,32 @@ class CoachingRepository:
             appointment = await self._client.appointment.find_unique(where={"roomId": room_id})
             if appointment is None or appointment.status == "cancelled":
                 raise SessionNotFound(f"no open appointment for room {room_id!r}")
-            return await self._client.coachsession.upsert(
-                where={
-                    "appointmentId_userId": {"appointmentId": appointment.id, "userId": user_id}
-                },
-                data={
-                    "create": {
+        # Not an upsert: the engine runs that as a transaction (read, then write), and 200
+        # concurrent joiners of one room queued for connections until they timed out. A
+        # read, else one INSERT; the loser of a race to create reads the winner's row.
+        where: Any = {"appointmentId_userId": {"appointmentId": appointment.id, "userId": user_id}}
+        with translating_errors():
+            existing = await self._client.coachsession.find_unique(where=where)
+            if existing is not None:
+                return existing
+        try:
+            with translating_errors():
+                return await self._client.coachsession.create(
+                    data={
                         "roomId": room_id,
-                        "appointment": {"connect": {"id": appointment.id}},
-                        "user": {"connect": {"id": user_id}},
+                        "appointmentId": appointment.id,
+                        "userId": user_id,
                         "startedAt": now,
-                    },
-                    "update": {},
-                },
-            )
+                    }
+                )
+        except ConflictError:
+            with translating_errors():
+                existing = await self._client.coachsession.find_unique(where=where)
+            if existing is None:  # no such user, or the appointment went away meanwhile
+                raise SessionNotFound(
+                    f"no open appointment for room {room_id!r} with user {user_id!r}"
+                ) from None
+            return existing
 
     async def record_warning(self, session_id: str) -> int:
         ident("session_id", session_id)

@@ -54,6 +54,7 @@ import pwd
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -152,6 +153,26 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:  # alive, owned by another user
         return True
     return True
+
+
+def _children_of(pid: int) -> set[int]:
+    """The ids of ``pid``'s child processes (from ``/proc``; empty where there is none)."""
+    found: set[int] = set()
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # the second field, (comm), may hold spaces: split after its closing parenthesis
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.add(int(entry.parent.name))
+    return found
+
+
+def _is_zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and waits only to be reaped (it holds nothing any more)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _accepts_tcp(port: int) -> bool:
@@ -359,6 +380,49 @@ class EmbeddedPostgres:
                 f"could not stop the embedded PostgreSQL in {self.data_dir}: {error}"
             ) from error
         logger.debug("stopped PostgreSQL pid %d in %.2f s", info.pid, time.monotonic() - started)
+
+    def restart(self, *, crash: bool = False) -> None:
+        """Restart the server on the same cluster and port (a fault drill, or after a config
+        change): a fast shutdown, or with ``crash`` a SIGKILL of the postmaster (what the
+        OOM killer does), then :meth:`ensure_running`, which after a crash runs PostgreSQL's
+        own crash recovery. Every open session ends; clients must reconnect.
+        """
+        if crash:
+            self.kill()
+        else:
+            self.stop()
+        self.ensure_running()
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster, then wait until its backends are gone too.
+
+        A crash drill. The backends notice their postmaster's death and exit on their own;
+        a new postmaster cannot start on the cluster while one of them still holds its
+        shared memory, so this returns only once none is left (or raises
+        :class:`DatabaseUnavailableError` after ``start_timeout``). No-op if not running.
+        """
+        deadline = time.monotonic() + self.start_timeout
+        info = self._read_postmaster()
+        if info is None or not _pid_alive(info.pid):
+            return
+        children = _children_of(info.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(info.pid, signal.SIGKILL)
+        waiting = {info.pid, *children}
+        while waiting := {pid for pid in waiting if _pid_alive(pid) and not _is_zombie(pid)}:
+            if time.monotonic() >= deadline:
+                raise DatabaseUnavailableError(
+                    f"PostgreSQL processes {sorted(waiting)} outlived their killed postmaster "
+                    f"for {self.start_timeout:.0f} s"
+                )
+            time.sleep(0.02)
+        if _is_zombie(info.pid):
+            # Not reaped yet (its parent, PID 1 in a container, may never do it): PostgreSQL
+            # would take its lock files for a live postmaster's. It holds nothing any more.
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+            if info.socket_dir is not None:
+                (info.socket_dir / f".s.PGSQL.{info.port}.lock").unlink(missing_ok=True)
+        logger.debug("killed PostgreSQL pid %d and its %d children", info.pid, len(children))
 
     # -- databases ---------------------------------------------------------------------------
 

@@ -566,6 +566,8 @@ class EmailQueueRepository:
         _text(template, "template")
         if not isinstance(data, Mapping):
             raise InvalidInputError("data must be a mapping of template variables")
+        # walked without recursion: a deeply nested value is refused, not a RecursionError
+        data = json_object("data", data)
         try:
             payload = json.dumps(dict(data), allow_nan=False)
         except (TypeError, ValueError) as exc:
