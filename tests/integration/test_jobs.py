@@ -474,9 +474,9 @@ async def test_maintenance_and_retention_refuse_bad_arguments_and_change_nothing
         before = await _digest(seeded)
         arguments = {"now": LATE, "allow_clock_skew": True, **kwargs}
         now = arguments.pop("now")
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match="now must be a datetime, not"):
             await MaintenanceRepository(db).archive_old_sessions(now, **arguments)
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match="now must be a datetime, not"):
             await ChurnRepository(db).apply_retention(now, **arguments)
         with pytest.raises(InvalidInputError, match="retention"):
             await ChurnRepository(db).apply_retention(LATE, {"days": 1}, allow_clock_skew=True)  # type: ignore[arg-type]
