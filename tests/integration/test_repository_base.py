@@ -24,7 +24,10 @@ USER = {"googleId": "g", "email": "e@example.com", "displayName": "E"}
 
 async def test_a_unique_violation_is_a_conflict(client: Prisma) -> None:
     await client.coachuser.create(data=USER)
-    with pytest.raises(ConflictError) as raised, translating_errors():
+    with (
+        pytest.raises(ConflictError, match="Unique constraint failed") as raised,
+        translating_errors(),
+    ):
         await client.coachuser.create(data=USER)
     assert "googleId" in str(raised.value) or "email" in str(raised.value)
 
@@ -49,7 +52,7 @@ async def test_a_unit_of_work_commits_on_success(client: Prisma, db: asyncpg.Con
 async def test_a_failing_unit_of_work_writes_nothing(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError, match="Unique constraint failed"):
         async with unit_of_work(client) as tx:
             await tx.coachuser.create(data=USER)
             await tx.coachuser.create(data=USER)
