@@ -75,7 +75,7 @@ async def test_raw_statement_errors_are_typed(
         ' "lastRequestAt") VALUES ($1, $2, $3::text::date, 1, now()) RETURNING id'
     )
     assert await sql.fetchrow(insert, "r1", "u1", "2026-11-25") == {"id": "r1"}
-    with pytest.raises(ConflictError, match="duplicate key value violates unique constraint"):
+    with pytest.raises(ConflictError, match=r"Key \(id\)=\(r1\) already exists"):
         await sql.fetchrow(insert, "r1", "u2", "2026-11-25")
     with pytest.raises(InvalidInputError, match="invalid input syntax for type date"):
         await sql.fetchrow(insert, "r2", "u3", "not a date")

@@ -33,13 +33,19 @@ async def test_a_unique_violation_is_a_conflict(client: Prisma) -> None:
 
 
 async def test_a_missing_record_is_not_found_and_a_lookup_error(client: Prisma) -> None:
-    with pytest.raises(NotFoundError) as raised, translating_errors():
+    with (
+        pytest.raises(NotFoundError, match="Expected a record, found none") as raised,
+        translating_errors(),
+    ):
         await client.coachuser.find_unique_or_raise(where={"id": "nope"})
     assert isinstance(raised.value, LookupError)
 
 
 async def test_a_missing_required_value_is_invalid_input(client: Prisma) -> None:
-    with pytest.raises(InvalidInputError), translating_errors():
+    with (
+        pytest.raises(InvalidInputError, match="A value is required but not set"),
+        translating_errors(),
+    ):
         await client.coachuser.create(data={"googleId": "g"})  # type: ignore[typeddict-item]
 
 
