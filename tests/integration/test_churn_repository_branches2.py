@@ -47,7 +47,7 @@ async def test_a_prediction_keeps_its_confidence_and_feature_importance(
 
     recorded = await ChurnRepository(client).record_prediction(
         customer,
-        0.35,
+        0.45,
         model_version="v1",
         now=NOW,
         confidence=0.8,

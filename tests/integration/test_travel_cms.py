@@ -107,27 +107,47 @@ async def test_a_taken_deal_slug_is_a_conflict(client: Prisma, db: asyncpg.Conne
 
 
 @pytest.mark.parametrize(
-    ("overrides", "error"),
+    ("overrides", "error", "match"),
     [
-        ({"price": "0"}, InvalidPriceError),
-        ({"price": 399.0}, InvalidPriceError),
-        ({"price": "399.001"}, InvalidPriceError),
-        ({"original_price": "399.00"}, InvalidPriceError),
-        ({"original_price": "100"}, InvalidPriceError),
-        ({"currency": "usd"}, InvalidInputError),
-        ({"valid_from": NOW, "valid_until": NOW}, InvalidInputError),
-        ({"valid_from": datetime(2026, 11, 30)}, InvalidInputError),
-        ({"title": "   "}, InvalidInputError),
-        ({"title": "東京"}, InvalidSlugError),  # no slug can be made
-        ({"slug": "Not A Slug"}, InvalidSlugError),
-        ({"origin": ""}, InvalidInputError),
-        ({"is_featured": "yes"}, InvalidInputError),
+        ({"price": "0"}, InvalidPriceError, r"price must be in 0\.01\.\.99999999\.99: '0'"),
+        ({"price": 399.0}, InvalidPriceError, "price must be a Decimal, int or str amount"),
+        ({"price": "399.001"}, InvalidPriceError, "price has at most 2 decimals"),
+        (
+            {"original_price": "399.00"},
+            InvalidPriceError,
+            "the original price 399.00 must be above the price 399.00",
+        ),
+        (
+            {"original_price": "100"},
+            InvalidPriceError,
+            "the original price 100.00 must be above the price 399.00",
+        ),
+        ({"currency": "usd"}, InvalidInputError, r"a currency is three capital letters"),
+        (
+            {"valid_from": NOW, "valid_until": NOW},
+            InvalidInputError,
+            "valid_until must be after valid_from",
+        ),
+        (
+            {"valid_from": datetime(2026, 11, 30)},
+            InvalidInputError,
+            "valid_from must be a timezone-aware datetime",
+        ),
+        ({"title": "   "}, InvalidInputError, "title is required"),
+        ({"title": "東京"}, InvalidSlugError, "slug"),  # no slug can be made
+        ({"slug": "Not A Slug"}, InvalidSlugError, "slug"),
+        ({"origin": ""}, InvalidInputError, "origin is required"),
+        ({"is_featured": "yes"}, InvalidInputError, "is_featured must be a bool"),
     ],
 )
 async def test_a_bad_deal_writes_nothing(
-    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object], error: type[Exception]
+    client: Prisma,
+    db: asyncpg.Connection,
+    overrides: dict[str, object],
+    error: type[Exception],
+    match: str,
 ) -> None:
-    with pytest.raises(error) as caught:
+    with pytest.raises(error, match=match) as caught:
         await _deal(DealRepository(client), **overrides)
     assert isinstance(caught.value, InvalidInputError)
     assert await _count(db, "deals") == 0
@@ -283,22 +303,22 @@ async def test_a_taken_destination_slug_is_a_typed_conflict(
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "match"),
     [
-        {"seo_title": "t" * 61},
-        {"seo_description": "d" * 161},
-        {"seo_keywords": [f"k{n}" for n in range(11)]},
-        {"slug": "-bad"},
-        {"name": "!!!"},
-        {"country": ""},
-        {"travel_info": ["not", "an", "object"]},
+        ({"seo_title": "t" * 61}, "the SEO title is at most 60 characters, not 61"),
+        ({"seo_description": "d" * 161}, "the SEO description is at most 160 characters"),
+        ({"seo_keywords": [f"k{n}" for n in range(11)]}, "at most 10 SEO keywords"),
+        ({"slug": "-bad"}, "a slug is lowercase words joined by hyphens"),
+        ({"name": "!!!"}, "no slug can be made from '!!!'"),
+        ({"country": ""}, "country is required"),
+        ({"travel_info": ["not", "an", "object"]}, "travel_info must be a JSON object"),
     ],
 )
 async def test_a_bad_destination_writes_nothing(
-    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object]
+    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object], match: str
 ) -> None:
     arguments: dict[str, object] = {"name": "Kyoto", "country": "Japan"} | overrides
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await DestinationRepository(client).create(**arguments)  # type: ignore[arg-type]
     assert await _count(db, "destinations") == 0
 

@@ -137,11 +137,11 @@ async def test_snapshot_series(client: Prisma) -> None:
         (DAY + timedelta(days=1), 2.0),
         (DAY + timedelta(days=2), 3.0),
     ]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a metric is one of"):
         await events.snapshot_series("bounce_rate", "day", DAY, NOW)
     with pytest.raises(InvalidPeriodError):
         await events.snapshot_series("page_views", "year", DAY, NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="until must be after since"):
         await events.snapshot_series("page_views", "day", NOW, DAY)
 
 
@@ -158,7 +158,7 @@ async def test_a_decimal_that_json_cannot_keep_is_refused(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
     events = AnalyticsRepository(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="has more digits than a JSON number keeps"):
         await events.record_event(
             "s1", "conversion", {"value": Decimal("19.990000000000000000001")}, at=DAY
         )
@@ -446,7 +446,7 @@ async def test_bad_measurements_write_nothing(
 
 async def test_summary_windows_are_checked(client: Prisma) -> None:
     vitals = PerformanceRepository(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="until must be after since"):
         await vitals.summarise(DAY, DAY)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="since must be a timezone-aware datetime"):
         await vitals.summarise(datetime(2026, 11, 25), NOW)
