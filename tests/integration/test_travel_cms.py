@@ -538,14 +538,19 @@ async def test_system_status_is_the_worst_latest_check(
 
 
 @pytest.mark.parametrize(
-    ("service", "status", "extra"),
+    ("service", "status", "extra", "match"),
     [
-        ("database", "ok", {}),
-        ("", "healthy", {}),
-        ("database", "healthy", {"response_time_ms": -1}),
-        ("database", "healthy", {"message": "m" * 2001}),
-        ("database", "healthy", {"metadata": ["x"]}),
-        ("database", "healthy", {"now": datetime(2026, 11, 30)}),
+        ("database", "ok", {}, "a status is healthy, degraded or down: 'ok'"),
+        ("", "healthy", {}, "service is required"),
+        ("database", "healthy", {"response_time_ms": -1}, "response_time_ms"),
+        ("database", "healthy", {"message": "m" * 2001}, "message is longer than 2000"),
+        ("database", "healthy", {"metadata": ["x"]}, "metadata must be a JSON object"),
+        (
+            "database",
+            "healthy",
+            {"now": datetime(2026, 11, 30)},
+            "now must be a timezone-aware datetime",
+        ),
     ],
 )
 async def test_bad_health_checks_write_nothing(
@@ -554,9 +559,10 @@ async def test_bad_health_checks_write_nothing(
     service: str,
     status: str,
     extra: dict[str, object],
+    match: str,
 ) -> None:
     arguments: dict[str, object] = {"now": NOW} | extra
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await HealthCheckRepository(client).record(service, status, **arguments)  # type: ignore[arg-type]
     assert await _count(db, "health_checks") == 0
 

@@ -273,7 +273,7 @@ async def test_bad_funnels_write_nothing(client: Prisma, db: asyncpg.Connection)
         await events.build_funnel("f", ["page_view"], "day", DAY)
     with pytest.raises(InvalidFunnelError):
         await events.build_funnel("f", ["page_view", "page_view"], "day", DAY)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="name is required"):
         await events.build_funnel(" ", BOOKING_FUNNEL, "day", DAY)
     with pytest.raises(InvalidPeriodError):
         await events.build_funnel("f", BOOKING_FUNNEL, "quarter", DAY)
