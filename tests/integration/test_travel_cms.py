@@ -137,7 +137,7 @@ async def test_a_taken_deal_slug_is_a_conflict(client: Prisma, db: asyncpg.Conne
         ({"title": "東京"}, InvalidSlugError, "slug"),  # no slug can be made
         ({"slug": "Not A Slug"}, InvalidSlugError, "slug"),
         ({"origin": ""}, InvalidInputError, "origin is required"),
-        ({"is_featured": "yes"}, InvalidInputError, "is_featured must be a bool"),
+        ({"is_featured": "yes"}, InvalidInputError, "is_featured is a bool"),
     ],
 )
 async def test_a_bad_deal_writes_nothing(
