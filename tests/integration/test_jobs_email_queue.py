@@ -85,9 +85,9 @@ async def test_a_stopped_workers_email_is_claimed_again_after_its_lease_once_cou
     rows = await _rows(db)
     assert {(r["status"], r["attempts"], r["claimedBy"]) for r in rows} == {("sending", 2, "alive")}
     # the dead worker's late answer cannot touch emails it no longer holds
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="is being sent by this worker"):
         await dead.mark_sent(ids[0])
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="is being sent by this worker"):
         await dead.mark_failed(ids[1], "late")
     await alive.mark_sent(ids[0])
     assert await alive.mark_failed(ids[1], "smtp 451") == "pending"
@@ -152,50 +152,50 @@ async def test_legacy_sending_rows_without_a_lease_are_claimable(
 
 
 @pytest.mark.parametrize(
-    ("method", "args"),
+    ("method", "args", "match"),
     [
-        ("mark_sent", ({"not": "x"},)),
-        ("mark_sent", ("",)),
-        ("mark_sent", (123,)),
-        ("mark_failed", ({"not": "x"}, "e")),
-        ("mark_failed", ("id", {"e": 1})),
-        ("mark_failed", ("id", "bad\x00text")),
-        ("release", ({"not": "x"},)),
-        ("release", ("abc",)),
-        ("release", ([{"in": ["a"]}],)),
-        ("renew", ([None],)),
-        ("claim", ({"gt": 0},)),
-        ("claim", (0,)),
-        ("claim", (True,)),
+        ("mark_sent", ({"not": "x"},), "email_id must be a string, not dict"),
+        ("mark_sent", ("",), "email_id must not be empty"),
+        ("mark_sent", (123,), "email_id must be a string, not int"),
+        ("mark_failed", ({"not": "x"}, "e"), "email_id must be a string, not dict"),
+        ("mark_failed", ("id", {"e": 1}), "error must be a string, not dict"),
+        ("mark_failed", ("id", "bad\x00text"), "error contains a NUL character"),
+        ("release", ({"not": "x"},), "email_ids must be a list of email ids"),
+        ("release", ("abc",), "email_ids must be a list of email ids"),
+        ("release", ([{"in": ["a"]}],), r"email_ids\[0\] must be a string, not dict"),
+        ("renew", ([None],), r"email_ids\[0\] must be a string, not NoneType"),
+        ("claim", ({"gt": 0},), "batch_size must be a whole number, not dict"),
+        ("claim", (0,), r"batch_size must be 1\.\.1000: 0"),
+        ("claim", (True,), "batch_size must be a whole number, not bool"),
     ],
 )
 async def test_a_filter_where_an_id_belongs_is_refused_and_changes_nothing(
-    method: str, args: tuple[Any, ...], client: Prisma, db: asyncpg.Connection
+    method: str, args: tuple[Any, ...], match: str, client: Prisma, db: asyncpg.Connection
 ) -> None:
     queue = EmailQueueRepository(client, worker_id="w")
     await _queue(queue, 3)
     await queue.claim(batch_size=3)
     before = await _rows(db)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await getattr(queue, method)(*args)
     assert await _rows(db) == before
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "match"),
     [
-        {"to": "a@example.com"},
-        {"to": []},
-        {"to": [{"not": "x"}]},
-        {"subject": ""},
-        {"template": None},
-        {"data": ["x"]},
-        {"data": {"x": float("nan")}},
-        {"data": {"x": "\ud800"}},
+        ({"to": "a@example.com"}, "to must be a non-empty list of addresses"),
+        ({"to": []}, "to must be a non-empty list of addresses"),
+        ({"to": [{"not": "x"}]}, r"to\[0\] must be a string, not dict"),
+        ({"subject": ""}, "subject must not be empty"),
+        ({"template": None}, "template must be a string, not NoneType"),
+        ({"data": ["x"]}, "data must be a mapping of template variables"),
+        ({"data": {"x": float("nan")}}, "data is not JSON"),
+        ({"data": {"x": "\ud800"}}, "(?i)unicode"),
     ],
 )
 async def test_enqueue_validates_its_arguments(
-    kwargs: dict[str, Any], client: Prisma, db: asyncpg.Connection
+    kwargs: dict[str, Any], match: str, client: Prisma, db: asyncpg.Connection
 ) -> None:
     fields: dict[str, Any] = {
         "to": ["a@example.com"],
@@ -204,7 +204,7 @@ async def test_enqueue_validates_its_arguments(
         "data": {},
         **kwargs,
     }
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await EmailQueueRepository(client).enqueue(**fields)
     assert await db.fetchval('SELECT count(*) FROM madfam."EmailQueue"') == 0
 
@@ -224,14 +224,14 @@ async def test_mark_sent_checks_the_clock(client: Prisma, db: asyncpg.Connection
 
 
 async def test_repository_bad_construction_is_refused(client: Prisma) -> None:
-    for kwargs in (
-        {"max_attempts": 0},
-        {"max_attempts": "3"},
-        {"lease": timedelta(0)},
-        {"lease": 5},
-        {"worker_id": {"not": "x"}},
+    for kwargs, match in (
+        ({"max_attempts": 0}, r"max_attempts must be 1\.\.1000: 0"),
+        ({"max_attempts": "3"}, "max_attempts must be a whole number, not str"),
+        ({"lease": timedelta(0)}, "lease must be a timedelta in"),
+        ({"lease": 5}, "lease must be a timedelta in"),
+        ({"worker_id": {"not": "x"}}, "worker_id must be a string, not dict"),
     ):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match=match):
             EmailQueueRepository(client, **kwargs)  # type: ignore[arg-type]
 
 

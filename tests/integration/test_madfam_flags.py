@@ -101,9 +101,9 @@ async def test_bad_changes_and_unknown_flags_are_refused(
     with pytest.raises(InvalidFlagError):
         await flags.is_enabled("CHAT_SUPPORT", "u1", environment="qa")
     assert await db.fetchval('SELECT "rolloutPercentage" FROM madfam."FeatureFlag"') == 10
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no feature flag 'NO_SUCH_FLAG'"):
         await flags.is_enabled("NO_SUCH_FLAG", "u1", environment="dev")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no feature flag 'NO_SUCH_FLAG'"):
         await flags.set_rollout("NO_SUCH_FLAG", 5)
 
 

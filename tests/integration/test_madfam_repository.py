@@ -59,7 +59,9 @@ async def test_creating_a_lead_scores_it_and_records_activity_event_and_email(
 async def test_a_bad_lead_writes_nothing(
     leads: LeadRepository, db: asyncpg.Connection, kwargs: dict[str, str]
 ) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError, match=r"not an email address|unknown service tier|unknown lead source"
+    ):
         await leads.create_lead(**kwargs)
     assert await db.fetchval('SELECT count(*) FROM madfam."Lead"') == 0
     assert await db.fetchval('SELECT count(*) FROM madfam."EmailQueue"') == 0
@@ -132,9 +134,9 @@ async def test_status_changes_and_notes_record_activities(
         lead.id,
     )
     assert sorted(r["type"] for r in kinds) == ["lead_created", "note_added", "status_updated"]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="status must be one of"):
         await leads.change_status(lead.id, "WON")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="content is required"):
         await leads.add_note(lead.id, "   ")
     assert await db.fetchval('SELECT count(*) FROM madfam."LeadNote"') == 1
 
@@ -162,7 +164,7 @@ async def test_completing_an_assessment_scores_tiers_and_notifies(
         )
         == 1
     )
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="unknown questions: x"):
         await leads.complete_assessment(started.id, {"x": 1}, now=datetime.now(UTC))
 
 
@@ -215,5 +217,5 @@ async def test_integration_secrets_are_never_stored_in_clear_text(
     loaded = await integrations.load("n8n")
     assert loaded.config == {"token": "tok-123", "workspace": "w"}
     assert loaded.api_key == "sk-live-abc"
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a secret was not sealed with this key"):
         await IntegrationRepository(client, SecretBox(Fernet.generate_key())).load("n8n")

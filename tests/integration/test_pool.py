@@ -75,11 +75,11 @@ async def test_raw_statement_errors_are_typed(
         ' "lastRequestAt") VALUES ($1, $2, $3::text::date, 1, now()) RETURNING id'
     )
     assert await sql.fetchrow(insert, "r1", "u1", "2026-11-25") == {"id": "r1"}
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError, match=r"Key \(id\)=\(r1\) already exists"):
         await sql.fetchrow(insert, "r1", "u2", "2026-11-25")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="invalid input syntax for type date"):
         await sql.fetchrow(insert, "r2", "u3", "not a date")
-    with pytest.raises(InfrastructureError):
+    with pytest.raises(InfrastructureError, match=r'relation "coach\.NoSuchTable" does not exist'):
         await sql.fetchrow('SELECT * FROM coach."NoSuchTable"')
     assert await db.fetchval('SELECT count(*) FROM coach."RateLimit"') == 1
 

@@ -173,23 +173,23 @@ async def test_role_permission_and_activity_changes_are_audited(
 
 
 @pytest.mark.parametrize(
-    ("call", "error"),
+    ("call", "error", "match"),
     [
-        ("bad_role", InvalidInputError),
-        ("bad_permission", InvalidInputError),
-        ("null_for_editor", InvalidInputError),
-        ("self_deactivate", InvalidInputError),
-        ("bad_action", InvalidInputError),
+        ("bad_role", InvalidInputError, "unknown role 'owner'"),
+        ("bad_permission", InvalidInputError, "a permission is 'resource:action': 'fly'"),
+        ("null_for_editor", InvalidInputError, "only a super admin may have null"),
+        ("self_deactivate", InvalidInputError, "an admin cannot deactivate themselves"),
+        ("bad_action", InvalidInputError, "an action is a dotted lowercase name"),
     ],
 )
 async def test_bad_input_writes_nothing(
-    client: Prisma, db: asyncpg.Connection, call: str, error: type[Exception]
+    client: Prisma, db: asyncpg.Connection, call: str, error: type[Exception], match: str
 ) -> None:
     admins = AdminRepository(client)
     root = await admins.create_first_super_admin("root")
     ed = await admins.create_admin(root.id, user_id="ed", role="editor")
     before = (await _count(db, "admin_users"), await _count(db, "audit_logs"))
-    with pytest.raises(error):
+    with pytest.raises(error, match=match):
         if call == "bad_role":
             await admins.create_admin(root.id, user_id="x", role="owner")
         elif call == "bad_permission":

@@ -107,27 +107,47 @@ async def test_a_taken_deal_slug_is_a_conflict(client: Prisma, db: asyncpg.Conne
 
 
 @pytest.mark.parametrize(
-    ("overrides", "error"),
+    ("overrides", "error", "match"),
     [
-        ({"price": "0"}, InvalidPriceError),
-        ({"price": 399.0}, InvalidPriceError),
-        ({"price": "399.001"}, InvalidPriceError),
-        ({"original_price": "399.00"}, InvalidPriceError),
-        ({"original_price": "100"}, InvalidPriceError),
-        ({"currency": "usd"}, InvalidInputError),
-        ({"valid_from": NOW, "valid_until": NOW}, InvalidInputError),
-        ({"valid_from": datetime(2026, 11, 30)}, InvalidInputError),
-        ({"title": "   "}, InvalidInputError),
-        ({"title": "東京"}, InvalidSlugError),  # no slug can be made
-        ({"slug": "Not A Slug"}, InvalidSlugError),
-        ({"origin": ""}, InvalidInputError),
-        ({"is_featured": "yes"}, InvalidInputError),
+        ({"price": "0"}, InvalidPriceError, r"price must be in 0\.01\.\.99999999\.99: '0'"),
+        ({"price": 399.0}, InvalidPriceError, "price must be a Decimal, int or str amount"),
+        ({"price": "399.001"}, InvalidPriceError, "price has at most 2 decimals"),
+        (
+            {"original_price": "399.00"},
+            InvalidPriceError,
+            "the original price 399.00 must be above the price 399.00",
+        ),
+        (
+            {"original_price": "100"},
+            InvalidPriceError,
+            "the original price 100.00 must be above the price 399.00",
+        ),
+        ({"currency": "usd"}, InvalidInputError, r"a currency is three capital letters"),
+        (
+            {"valid_from": NOW, "valid_until": NOW},
+            InvalidInputError,
+            "valid_until must be after valid_from",
+        ),
+        (
+            {"valid_from": datetime(2026, 11, 30)},
+            InvalidInputError,
+            "valid_from must be a timezone-aware datetime",
+        ),
+        ({"title": "   "}, InvalidInputError, "title is required"),
+        ({"title": "東京"}, InvalidSlugError, "slug"),  # no slug can be made
+        ({"slug": "Not A Slug"}, InvalidSlugError, "slug"),
+        ({"origin": ""}, InvalidInputError, "origin is required"),
+        ({"is_featured": "yes"}, InvalidInputError, "is_featured is a bool"),
     ],
 )
 async def test_a_bad_deal_writes_nothing(
-    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object], error: type[Exception]
+    client: Prisma,
+    db: asyncpg.Connection,
+    overrides: dict[str, object],
+    error: type[Exception],
+    match: str,
 ) -> None:
-    with pytest.raises(error) as caught:
+    with pytest.raises(error, match=match) as caught:
         await _deal(DealRepository(client), **overrides)
     assert isinstance(caught.value, InvalidInputError)
     assert await _count(db, "deals") == 0
@@ -180,9 +200,9 @@ async def test_featured_deals_are_active_and_valid_now(client: Prisma) -> None:
     assert {d.id for d in await deals.featured(NOW)} == {live, windowed}
     with pytest.raises(DealNotFound):
         await deals.set_featured("nope", True)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="now must be a timezone-aware datetime"):
         await deals.featured(datetime(2026, 11, 30))
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"limit must be 1\.\.50: 0"):
         await deals.featured(NOW, limit=0)
 
 
@@ -215,9 +235,12 @@ async def test_bad_activity_writes_nothing(client: Prisma, db: asyncpg.Connectio
     deals = DealRepository(client)
     deal_id = await _deal(deals)
     for bad in ({"views": -1}, {"clicks": 10_001}, {"bookings": True}, {}):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(
+            InvalidInputError,
+            match=r"(views|clicks|bookings) must be an int in 0\.\.10000|record at least one view",
+        ):
             await deals.record_activity(deal_id, **bad)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="deal_id is required"):
         await deals.record_activity("", views=1)
     with pytest.raises(DealNotFound):
         await deals.record_activity("nope", views=1)
@@ -280,22 +303,22 @@ async def test_a_taken_destination_slug_is_a_typed_conflict(
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "match"),
     [
-        {"seo_title": "t" * 61},
-        {"seo_description": "d" * 161},
-        {"seo_keywords": [f"k{n}" for n in range(11)]},
-        {"slug": "-bad"},
-        {"name": "!!!"},
-        {"country": ""},
-        {"travel_info": ["not", "an", "object"]},
+        ({"seo_title": "t" * 61}, "the SEO title is at most 60 characters, not 61"),
+        ({"seo_description": "d" * 161}, "the SEO description is at most 160 characters"),
+        ({"seo_keywords": [f"k{n}" for n in range(11)]}, "at most 10 SEO keywords"),
+        ({"slug": "-bad"}, "a slug is lowercase words joined by hyphens"),
+        ({"name": "!!!"}, "no slug can be made from '!!!'"),
+        ({"country": ""}, "country is required"),
+        ({"travel_info": ["not", "an", "object"]}, "travel_info must be a JSON object"),
     ],
 )
 async def test_a_bad_destination_writes_nothing(
-    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object]
+    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object], match: str
 ) -> None:
     arguments: dict[str, object] = {"name": "Kyoto", "country": "Japan"} | overrides
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await DestinationRepository(client).create(**arguments)  # type: ignore[arg-type]
     assert await _count(db, "destinations") == 0
 
@@ -320,11 +343,11 @@ async def test_popularity_and_trending(client: Prisma, db: asyncpg.Connection) -
     await places.set_trending("quiet", True)
     assert "quiet" in [d.slug for d in await places.trending()]
     for amount in (0, -1, True, 1_000_001, "5"):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match="amount must be"):
             await places.add_popularity("porto", amount)  # type: ignore[arg-type]
     with pytest.raises(DestinationNotFound):
         await places.add_popularity("nowhere", 1)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"limit must be 1\.\.100: 0"):
         await places.refresh_trending(0)
     assert await db.fetchval(
         "SELECT popularity_score FROM travel.destinations WHERE slug = 'porto'"
@@ -389,9 +412,9 @@ async def test_bad_template_changes_write_nothing(client: Prisma, db: asyncpg.Co
     templates = EmailTemplateRepository(client)
     with pytest.raises(UnknownPlaceholderError):
         await templates.create("welcome", subject="Hi {{ name }}", html_body="<p>x</p>")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"a template name is 1\.\.100 of a-z 0-9"):
         await templates.create("Welcome!", subject="Hi", html_body="<p>x</p>")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="malformed placeholder at 3"):
         await templates.create("welcome", subject="Hi {{", html_body="<p>x</p>")
     assert await _count(db, "email_templates") == 0
     await templates.create(
@@ -400,7 +423,7 @@ async def test_bad_template_changes_write_nothing(client: Prisma, db: asyncpg.Co
     # dropping a variable still used by the subject is refused, inside the transaction
     with pytest.raises(UnknownPlaceholderError):
         await templates.update("welcome", variables=[])
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="an update changes the subject, a body"):
         await templates.update("welcome")
     rows = await db.fetch("SELECT version, is_active FROM travel.email_templates")
     assert [tuple(r) for r in rows] == [(1, True)]
@@ -464,17 +487,17 @@ async def test_suggestion_prefixes_are_literal(client: Prisma) -> None:
 
 async def test_bad_searches_write_nothing(client: Prisma, db: asyncpg.Connection) -> None:
     search = SearchSuggestionRepository(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="query is required"):
         await search.record_search("   ", now=NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a suggestion type is one of"):
         await search.record_search("lisbon", now=NOW, type="city")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="result_count"):
         await search.record_search("lisbon", now=NOW, result_count=-1)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="now must be a timezone-aware datetime"):
         await search.record_search("lisbon", now=datetime(2026, 11, 30))
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a suggestion type is one of"):
         await search.suggest("lis", type="city")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"limit must be 1\.\.50: 51"):
         await search.suggest("lis", limit=51)
     assert await _count(db, "search_suggestions") == 0
 
@@ -515,14 +538,19 @@ async def test_system_status_is_the_worst_latest_check(
 
 
 @pytest.mark.parametrize(
-    ("service", "status", "extra"),
+    ("service", "status", "extra", "match"),
     [
-        ("database", "ok", {}),
-        ("", "healthy", {}),
-        ("database", "healthy", {"response_time_ms": -1}),
-        ("database", "healthy", {"message": "m" * 2001}),
-        ("database", "healthy", {"metadata": ["x"]}),
-        ("database", "healthy", {"now": datetime(2026, 11, 30)}),
+        ("database", "ok", {}, "a status is healthy, degraded or down: 'ok'"),
+        ("", "healthy", {}, "service is required"),
+        ("database", "healthy", {"response_time_ms": -1}, "response_time_ms"),
+        ("database", "healthy", {"message": "m" * 2001}, "message is longer than 2000"),
+        ("database", "healthy", {"metadata": ["x"]}, "metadata must be a JSON object"),
+        (
+            "database",
+            "healthy",
+            {"now": datetime(2026, 11, 30)},
+            "now must be a timezone-aware datetime",
+        ),
     ],
 )
 async def test_bad_health_checks_write_nothing(
@@ -531,15 +559,16 @@ async def test_bad_health_checks_write_nothing(
     service: str,
     status: str,
     extra: dict[str, object],
+    match: str,
 ) -> None:
     arguments: dict[str, object] = {"now": NOW} | extra
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await HealthCheckRepository(client).record(service, status, **arguments)  # type: ignore[arg-type]
     assert await _count(db, "health_checks") == 0
 
 
 async def test_not_found_errors_are_lookup_errors(client: Prisma) -> None:
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no deal 'missing'"):
         await DealRepository(client).reprice("missing", "10")
-    with pytest.raises(LookupError):
+    with pytest.raises(LookupError, match="no destination 'missing'"):
         await DestinationRepository(client).get("missing")

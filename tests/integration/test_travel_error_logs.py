@@ -87,21 +87,21 @@ async def test_resolve_and_reopen_and_a_regression_reopens(client: Prisma) -> No
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "match"),
     [
-        {"message": " "},
-        {"error_type": ""},
-        {"severity": "critical"},
-        {"now": datetime(2026, 1, 1)},
-        {"metadata": {"bad": object()}},
-        {"url": "x" * 3000},
+        ({"message": " "}, "message is required"),
+        ({"error_type": ""}, "error_type is required"),
+        ({"severity": "critical"}, "severity is one of info, warning, error, fatal"),
+        ({"now": datetime(2026, 1, 1)}, "now must be a timezone-aware datetime"),
+        ({"metadata": {"bad": object()}}, "metadata"),
+        ({"url": "x" * 3000}, "url is longer than 2048 characters"),
     ],
 )
 async def test_bad_occurrences_write_nothing(
-    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object]
+    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object], match: str
 ) -> None:
     fields: dict[str, object] = {"error_type": "E", "message": "m", "now": NOW}
     fields.update(overrides)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await ErrorLogRepository(client).record(**fields)  # type: ignore[arg-type]
     assert await db.fetchval("SELECT count(*) FROM travel.error_logs") == 0

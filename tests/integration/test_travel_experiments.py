@@ -133,34 +133,40 @@ async def test_conversions_are_recorded_once_and_counted_per_variant(
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "match"),
     [
-        {"variants": []},
-        {"variants": [{"id": "a", "weight": -1}]},
-        {"variants": [{"id": "a", "weight": 1}, {"id": "a", "weight": 2}]},
-        {"rollout_percentage": 101},
-        {"target_audience": {"countries": ["US"]}},
-        {"start_date": NOW, "end_date": NOW - timedelta(days=1)},
-        {"start_date": datetime(2026, 1, 1)},
-        {"name": " "},
+        ({"variants": []}, "an experiment needs at least one variant"),
+        ({"variants": [{"id": "a", "weight": -1}]}, "variant 'a' has weight -1"),
+        (
+            {"variants": [{"id": "a", "weight": 1}, {"id": "a", "weight": 2}]},
+            "variant ids repeat",
+        ),
+        ({"rollout_percentage": 101}, r"rollout percentage 101 not in 0\.\.100"),
+        ({"target_audience": {"countries": ["US"]}}, "unknown targetAudience keys"),
+        (
+            {"start_date": NOW, "end_date": NOW - timedelta(days=1)},
+            "the window ends before it starts",
+        ),
+        ({"start_date": datetime(2026, 1, 1)}, "start_date must be a timezone-aware datetime"),
+        ({"name": " "}, "name is required"),
     ],
 )
 async def test_bad_flags_write_nothing(
-    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object]
+    client: Prisma, db: asyncpg.Connection, overrides: dict[str, object], match: str
 ) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await _flag(client, **overrides)
     assert await db.fetchval("SELECT count(*) FROM travel.feature_flags") == 0
 
 
 async def test_bad_keys_and_users_are_refused(client: Prisma, db: asyncpg.Connection) -> None:
     repo = await _flag(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a travel flag key is snake_case"):
         await repo.define("ML-Price", name="x")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="user_id is required"):
         await repo.assign("ml_price_prediction", "", now=NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="now must be a timezone-aware datetime"):
         await repo.assign("ml_price_prediction", "u", now=datetime(2026, 1, 1))
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="value must be a finite number in"):
         await repo.record_conversion("ml_price_prediction", "u", now=NOW, value="-1")
     assert await db.fetchval("SELECT count(*) FROM travel.experiment_participations") == 0

@@ -137,11 +137,11 @@ async def test_snapshot_series(client: Prisma) -> None:
         (DAY + timedelta(days=1), 2.0),
         (DAY + timedelta(days=2), 3.0),
     ]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="a metric is one of"):
         await events.snapshot_series("bounce_rate", "day", DAY, NOW)
     with pytest.raises(InvalidPeriodError):
         await events.snapshot_series("page_views", "year", DAY, NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="until must be after since"):
         await events.snapshot_series("page_views", "day", NOW, DAY)
 
 
@@ -158,7 +158,7 @@ async def test_a_decimal_that_json_cannot_keep_is_refused(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
     events = AnalyticsRepository(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="has more digits than a JSON number keeps"):
         await events.record_event(
             "s1", "conversion", {"value": Decimal("19.990000000000000000001")}, at=DAY
         )
@@ -172,16 +172,16 @@ async def test_a_decimal_that_json_cannot_keep_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("session", "kind", "data", "extra"),
+    ("session", "kind", "data", "extra", "match"),
     [
-        ("", "page_view", {}, {}),
-        ("s1", "", {}, {}),
-        ("s1", "conversion", {"value": -5}, {}),
-        ("s1", "conversion", {"value": "12"}, {}),
-        ("s1", "page_view", ["x"], {}),
-        ("s1", "page_view", {}, {"at": datetime(2026, 11, 25)}),
-        ("s1", "page_view", {}, {"user_id": 42}),
-        ("s1", "page_view", {}, {"page_url": "/" + "p" * 2048}),
+        ("", "page_view", {}, {}, "session_id is required"),
+        ("s1", "", {}, {}, "event_type is required"),
+        ("s1", "conversion", {"value": -5}, {}, "a conversion's value must be a number >= 0"),
+        ("s1", "conversion", {"value": "12"}, {}, "a conversion's value must be a number >= 0"),
+        ("s1", "page_view", ["x"], {}, "event_data must be a JSON object"),
+        ("s1", "page_view", {}, {"at": datetime(2026, 11, 25)}, "at must be a timezone-aware"),
+        ("s1", "page_view", {}, {"user_id": 42}, "user_id must be a string"),
+        ("s1", "page_view", {}, {"page_url": "/" + "p" * 2048}, "page_url is longer than 2048"),
     ],
 )
 async def test_bad_events_write_nothing(
@@ -191,9 +191,10 @@ async def test_bad_events_write_nothing(
     kind: str,
     data: object,
     extra: dict[str, object],
+    match: str,
 ) -> None:
     arguments: dict[str, object] = {"at": DAY} | extra
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=match):
         await AnalyticsRepository(client).record_event(session, kind, data, **arguments)  # type: ignore[arg-type]
     assert await _count(db, "analytics_events") == 0
 
@@ -204,7 +205,7 @@ async def test_bad_snapshot_requests_write_nothing(client: Prisma, db: asyncpg.C
         await events.build_snapshots("year", DAY, now=NOW)
     with pytest.raises(NaiveDatetimeError):
         await events.build_snapshots("day", datetime(2026, 11, 25), now=NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="now must be a timezone-aware datetime"):
         await events.build_snapshots("day", DAY, now=datetime(2027, 1, 1))
     assert await _count(db, "metric_snapshots") == 0
 
@@ -273,7 +274,7 @@ async def test_bad_funnels_write_nothing(client: Prisma, db: asyncpg.Connection)
         await events.build_funnel("f", ["page_view"], "day", DAY)
     with pytest.raises(InvalidFunnelError):
         await events.build_funnel("f", ["page_view", "page_view"], "day", DAY)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="name is required"):
         await events.build_funnel(" ", BOOKING_FUNNEL, "day", DAY)
     with pytest.raises(InvalidPeriodError):
         await events.build_funnel("f", BOOKING_FUNNEL, "quarter", DAY)
@@ -347,7 +348,7 @@ async def test_bad_cohort_requests_write_nothing(client: Prisma, db: asyncpg.Con
     await events.record_event("s", "page_view", {}, at=DAY, user_id="u1")
     with pytest.raises(InvalidPeriodError):
         await events.build_cohort("hour", DAY, now=NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="now must be a timezone-aware datetime"):
         await events.build_cohort("day", DAY, now=datetime(2027, 1, 1))
     with pytest.raises(NaiveDatetimeError):
         await events.build_cohort("day", datetime(2026, 11, 25), now=NOW)
@@ -419,16 +420,26 @@ async def test_rating_boundaries_survive_the_round_trip(client: Prisma) -> None:
 
 
 @pytest.mark.parametrize(
-    ("page", "extra", "error"),
+    ("page", "extra", "error", "match"),
     [
-        ("/", {}, InvalidInputError),  # no measurement at all
-        ("/", {"lcp": -1}, InvalidVitalError),
-        ("/", {"cls": float("nan")}, InvalidVitalError),
-        ("/", {"inp": True}, InvalidVitalError),
-        ("", {"lcp": 1}, InvalidInputError),
-        ("?q=1", {"lcp": 1}, InvalidInputError),
-        ("/", {"lcp": 1, "at": datetime(2026, 11, 25)}, InvalidInputError),
-        ("/", {"lcp": 1, "device_type": "d" * 201}, InvalidInputError),
+        ("/", {}, InvalidInputError, "a measurement has at least one Web Vital"),
+        ("/", {"lcp": -1}, InvalidVitalError, "lcp must be a finite number >= 0: -1"),
+        ("/", {"cls": float("nan")}, InvalidVitalError, "cls must be a finite number"),
+        ("/", {"inp": True}, InvalidVitalError, r"inp must be a number in .* \(got bool\)"),
+        ("", {"lcp": 1}, InvalidInputError, "page_url is required"),
+        ("?q=1", {"lcp": 1}, InvalidInputError, "page_url must be 1..2048 characters without"),
+        (
+            "/",
+            {"lcp": 1, "at": datetime(2026, 11, 25)},
+            InvalidInputError,
+            "at must be a timezone-aware datetime",
+        ),
+        (
+            "/",
+            {"lcp": 1, "device_type": "d" * 201},
+            InvalidInputError,
+            "device_type is longer than 200 characters",
+        ),
     ],
 )
 async def test_bad_measurements_write_nothing(
@@ -437,16 +448,17 @@ async def test_bad_measurements_write_nothing(
     page: str,
     extra: dict[str, object],
     error: type[Exception],
+    match: str,
 ) -> None:
     arguments: dict[str, object] = {"at": DAY} | extra
-    with pytest.raises(error):
+    with pytest.raises(error, match=match):
         await PerformanceRepository(client).record(page, **arguments)  # type: ignore[arg-type]
     assert await _count(db, "performance_metrics") == 0
 
 
 async def test_summary_windows_are_checked(client: Prisma) -> None:
     vitals = PerformanceRepository(client)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="until must be after since"):
         await vitals.summarise(DAY, DAY)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="since must be a timezone-aware datetime"):
         await vitals.summarise(datetime(2026, 11, 25), NOW)
