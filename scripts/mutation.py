@@ -214,12 +214,22 @@ def _closure(names: set[str], graph: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def _named_modules(path: Path, graph: dict[str, set[str]]) -> set[str]:
+    """Modules a test names as a string (``importlib.import_module("domainlayer.flags")``)."""
+    return {
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in graph
+    }
+
+
 def tests_for(module: str, tests_dir: Path) -> list[str]:
     graph = _import_graph()
     target = _module_name(ROOT / module)
     selected = []
     for path in sorted(tests_dir.glob("test_*.py")):
-        if target in _closure(_imports(path, "tests.unit"), graph):
+        imported = _imports(path, "tests.unit") | _named_modules(path, graph)
+        if target in _closure(imported, graph):
             selected.append(str(path.relative_to(ROOT)))
     return selected
 

@@ -212,7 +212,7 @@ def test_variant_is_deterministic_and_zero_weight_is_never_chosen() -> None:
 def test_bad_variants_are_refused(variants: object) -> None:
     with pytest.raises(InvalidInputError, match="variant"):
         choose_variant("exp", "user-1", variants)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="variant"):
         parse_variants(variants)
 
 

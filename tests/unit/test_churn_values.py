@@ -1,0 +1,43 @@
+"""churn's value objects (retention terms, behaviour metrics) cannot change once made."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+
+from domainlayer.churn.rules import MetricsAccumulator, Retention, behaviour_metrics
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+def _assert_frozen_and_slotted(value: object) -> None:
+    """A value object cannot change once made (frozen) and carries no per-instance dict
+    (slots): another field cannot be attached to it by mistake either."""
+    assert dataclasses.is_dataclass(value)
+    first = dataclasses.fields(value)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError, match=first):
+        setattr(value, first, getattr(value, first))
+    assert not hasattr(value, "__dict__")
+    assert type(value).__slots__ == tuple(f.name for f in dataclasses.fields(value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Retention(),
+        behaviour_metrics(
+            orders=[], events=[], support_tickets=0, customer_since=NOW, now=NOW
+        ),
+    ],
+    ids=lambda v: type(v).__name__,
+)
+def test_churn_values_are_frozen_and_slotted(value: object) -> None:
+    _assert_frozen_and_slotted(value)
+
+
+def test_the_streaming_accumulator_takes_no_stray_attributes() -> None:
+    accumulator = MetricsAccumulator(customer_since=NOW, now=NOW)
+    with pytest.raises(AttributeError, match="_purchased"):
+        accumulator._purchased = 1  # type: ignore[attr-defined]  # a typo of _purchases
