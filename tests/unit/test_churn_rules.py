@@ -228,7 +228,7 @@ def test_metrics_refuse_bad_input(kwargs: dict[str, object]) -> None:
         "customer_since": _days_ago(1),
         "now": METRICS_NOW,
     } | kwargs
-    with pytest.raises(InvalidInputError, match="ticket count|timezone-aware"):
+    with pytest.raises(InvalidInputError, match=r"ticket count|timezone-aware"):
         behaviour_metrics(**arguments)  # type: ignore[arg-type]
 
 

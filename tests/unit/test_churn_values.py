@@ -27,9 +27,7 @@ def _assert_frozen_and_slotted(value: object) -> None:
     "value",
     [
         Retention(),
-        behaviour_metrics(
-            orders=[], events=[], support_tickets=0, customer_since=NOW, now=NOW
-        ),
+        behaviour_metrics(orders=[], events=[], support_tickets=0, customer_since=NOW, now=NOW),
     ],
     ids=lambda v: type(v).__name__,
 )

@@ -57,7 +57,7 @@ def test_roi_refuses_bad_input(kwargs: dict[str, object]) -> None:
         "inefficiency_percentage": Decimal("10"),
         "investment": Decimal("1"),
     }
-    with pytest.raises(InvalidInputError, match="employees|investment|inefficiency|automation"):
+    with pytest.raises(InvalidInputError, match=r"employees|investment|inefficiency|automation"):
         roi_calculation(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
@@ -93,7 +93,7 @@ def test_project_estimates_apply_the_price_table(kwargs: dict[str, object], tota
     ],
 )
 def test_project_estimates_refuse_bad_input(kwargs: dict[str, object]) -> None:
-    with pytest.raises(InvalidInputError, match="project type|complexity|one week|services"):
+    with pytest.raises(InvalidInputError, match=r"project type|complexity|one week|services"):
         project_estimate(**kwargs)  # type: ignore[arg-type]
 
 
