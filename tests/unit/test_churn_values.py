@@ -39,3 +39,11 @@ def test_the_streaming_accumulator_takes_no_stray_attributes() -> None:
     accumulator = MetricsAccumulator(customer_since=NOW, now=NOW)
     with pytest.raises(AttributeError, match="_purchased"):
         accumulator._purchased = 1  # type: ignore[attr-defined]  # a typo of _purchases
+
+
+def test_the_accumulator_takes_its_times_and_ticket_count_by_name_only() -> None:
+    # customer_since and now are both datetimes: by name, they cannot be swapped unseen
+    with pytest.raises(TypeError, match="positional"):
+        MetricsAccumulator(NOW, NOW)  # type: ignore[misc]
+    with pytest.raises(TypeError, match="positional"):
+        MetricsAccumulator(customer_since=NOW, now=NOW).result(0)  # type: ignore[misc]
