@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -47,3 +48,32 @@ def test_the_accumulator_takes_its_times_and_ticket_count_by_name_only() -> None
         MetricsAccumulator(NOW, NOW)  # type: ignore[misc]
     with pytest.raises(TypeError, match="positional"):
         MetricsAccumulator(customer_since=NOW, now=NOW).result(0)  # type: ignore[misc]
+
+
+@dataclasses.dataclass
+class _Order:
+    status: str
+    total: Decimal
+    discount: Decimal
+    orderedAt: datetime
+
+
+@dataclasses.dataclass
+class _Event:
+    eventType: str
+    occurredAt: datetime
+
+
+def test_of_equal_latest_instants_the_first_recorded_is_kept() -> None:
+    # The same instant written in two zones: the metrics keep the first one as given.
+    shifted = NOW.astimezone(timezone(timedelta(hours=2)))
+    m = behaviour_metrics(
+        orders=[_Order("DELIVERED", Decimal(5), Decimal(0), t) for t in (NOW, shifted)],
+        events=[_Event("login", t) for t in (NOW, shifted)],
+        support_tickets=0,
+        customer_since=NOW - timedelta(days=3),
+        now=NOW,
+    )
+    assert m.lastOrderAt is not None and m.lastOrderAt.utcoffset() == timedelta(0)
+    assert m.lastLoginAt is not None and m.lastLoginAt.utcoffset() == timedelta(0)
+    assert m.lastActivityAt is not None and m.lastActivityAt.utcoffset() == timedelta(0)
