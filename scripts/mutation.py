@@ -214,12 +214,22 @@ def _closure(names: set[str], graph: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def _named_modules(path: Path, graph: dict[str, set[str]]) -> set[str]:
+    """Modules a test names as a string (``importlib.import_module("domainlayer.flags")``)."""
+    return {
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in graph
+    }
+
+
 def tests_for(module: str, tests_dir: Path) -> list[str]:
     graph = _import_graph()
     target = _module_name(ROOT / module)
     selected = []
     for path in sorted(tests_dir.glob("test_*.py")):
-        if target in _closure(_imports(path, "tests.unit"), graph):
+        imported = _imports(path, "tests.unit") | _named_modules(path, graph)
+        if target in _closure(imported, graph):
             selected.append(str(path.relative_to(ROOT)))
     return selected
 
@@ -311,13 +321,27 @@ def _run_tests(test_files: Sequence[str], timeout: float | None) -> tuple[str, f
     return "error", seconds
 
 
-def _load_equivalents() -> dict[tuple[str, str, str, int], str]:
-    """Every ``scripts/mutation_equivalents*.toml`` (one file per product is fine)."""
+EquivalentKey = tuple[str, str, str, int, str]
+
+
+def _load_equivalents() -> dict[EquivalentKey, str]:
+    """Every ``scripts/mutation_equivalents*.toml`` (one file per product is fine).
+
+    An entry may name ``after`` (the changed line as the report prints it after ``->``)
+    when only one of the mutants at that position is equivalent (NumberReplacer makes two,
+    +1 and -1, at the same column); without it the entry covers every mutant there.
+    """
     result = {}
     for path in sorted(EQUIVALENTS.parent.glob(EQUIVALENTS.stem + "*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         for entry in data.get("equivalent", []):
-            key = (entry["module"], entry["operator"], entry["code"], int(entry["column"]))
+            key = (
+                entry["module"],
+                entry["operator"],
+                entry["code"],
+                int(entry["column"]),
+                entry.get("after", ""),
+            )
             result[key] = entry["why"]
     return result
 
@@ -331,10 +355,10 @@ def score_module(
     module: str,
     scratch: Path,
     operators: Sequence[str],
-    equivalents: dict[tuple[str, str, str, int], str],
+    equivalents: dict[EquivalentKey, str],
     timeout_factor: float,
     tests_dir: Path,
-    used: set[tuple[str, str, str, int]],
+    used: set[EquivalentKey],
 ) -> Score:
     score = Score(module)
     started = time.monotonic()
@@ -352,8 +376,10 @@ def score_module(
         for index, mutant in enumerate(mutants, start=1):
             _progress(f"{module}: {index}/{len(mutants)}")
             score.total += 1
-            if mutant.key in equivalents:
-                used.add(mutant.key)
+            candidates = ((*mutant.key, mutant.after), (*mutant.key, ""))
+            matching = [k for k in candidates if k in equivalents]
+            if matching:
+                used.add(matching[0])
                 score.equivalent += 1
                 continue
             target.write_text(mutant.code, encoding="utf-8")
@@ -419,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scratch = _scratch_copy()
     scores: list[Score] = []
-    used: set[tuple[str, str, str, int]] = set()
+    used: set[EquivalentKey] = set()
     print(f"{'module':<{width}}  {'killed':>7} / {'total':<5}  {'score':>6}  equivalent  seconds")
     try:
         _preload(scratch, config["modules"])
@@ -450,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{_short(m.module)}:{m.line}  {m.operator.removeprefix('core/')}")
         print(f"       {m.before}\n    -> {m.after}")
     stale = [k for k in equivalents if k[0] in {s.module for s in scores} and k not in used]
-    for module, operator, code, column in stale:
+    for module, operator, code, column, _after in stale:
         print(
             f"\nnote: equivalent entry matches no mutant: {module} {operator} col {column}: {code}"
         )

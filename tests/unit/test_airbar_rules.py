@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -685,3 +685,23 @@ def test_a_flag_rule_keeps_the_airbar_error_for_a_bad_key() -> None:
             ends_at=None,
         )
     assert isinstance(converted.value.__cause__, InvalidInputError)
+
+
+def test_of_two_landings_at_the_same_instant_the_first_recorded_sets_the_source() -> None:
+    # "The traffic source of the user's first landing": a tie keeps the one seen first,
+    # so a report does not change with a later duplicate of the same moment.
+    events = [
+        FunnelEvent("u", "landing", NOW, "google"),
+        FunnelEvent("u", "landing", NOW, "ads"),
+    ]
+    assert set(funnel_report(events).by_source) == {"google"}
+    assert user_journey("u", events).traffic_source == "google"
+    assert set(funnel_report(events[::-1]).by_source) == {"ads"}
+
+
+def test_a_step_reached_twice_at_the_same_instant_keeps_the_first_record() -> None:
+    # The same instant written in two zones: the journey keeps the first one as given.
+    utc = FunnelEvent("u", "landing", NOW, None)
+    shifted = FunnelEvent("u", "landing", NOW.astimezone(timezone(timedelta(hours=2))), None)
+    assert user_journey("u", [utc, shifted]).reached[0][1].utcoffset() == timedelta(0)
+    assert user_journey("u", [shifted, utc]).reached[0][1].utcoffset() == timedelta(hours=2)

@@ -228,7 +228,7 @@ def test_metrics_refuse_bad_input(kwargs: dict[str, object]) -> None:
         "customer_since": _days_ago(1),
         "now": METRICS_NOW,
     } | kwargs
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"ticket count|timezone-aware"):
         behaviour_metrics(**arguments)  # type: ignore[arg-type]
 
 
@@ -264,9 +264,9 @@ def test_the_accumulator_gives_behaviour_metrics_in_any_order_of_arrival() -> No
 
 
 def test_the_accumulator_refuses_naive_times_and_negative_tickets() -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="timezone-aware"):
         MetricsAccumulator(customer_since=datetime(2026, 1, 1), now=METRICS_NOW)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="ticket count is never negative"):
         MetricsAccumulator(customer_since=_days_ago(1), now=METRICS_NOW).result(support_tickets=-1)
 
 

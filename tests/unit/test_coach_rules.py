@@ -242,3 +242,17 @@ class Profile:
 )
 def test_the_client_context_lists_the_parts_it_has(profile: Profile, text: str) -> None:
     assert build_client_context(profile) == text
+
+
+# The archive cutoff at the start of the calendar ------------------------------------------
+
+
+def test_six_months_into_year_one_the_cutoff_is_its_first_day() -> None:
+    assert archive_cutoff(datetime(1, 7, 1, tzinfo=UTC)) == datetime(1, 1, 1, tzinfo=UTC)
+    assert archive_cutoff(datetime(2, 1, 1, tzinfo=UTC)) == datetime(1, 7, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("now", [datetime(1, 6, 30, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)])
+def test_less_than_six_months_into_year_one_has_no_cutoff(now: datetime) -> None:
+    with pytest.raises(InvalidInputError, match="less than six months after the start of year 1"):
+        archive_cutoff(now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -11,8 +12,16 @@ from hashlib import sha256
 
 import pytest
 
+from domainlayer import flags
 from domainlayer.errors import InvalidInputError
-from domainlayer.flags import FlagRule, bucket, choose_variant, is_enabled, parse_variants
+from domainlayer.flags import (
+    FlagRule,
+    Variant,
+    bucket,
+    choose_variant,
+    is_enabled,
+    parse_variants,
+)
 
 SUBJECTS = [f"user-{n}" for n in range(100_000)]
 #: Variant shares are checked on a smaller sample (each call parses its variants).
@@ -212,7 +221,7 @@ def test_variant_is_deterministic_and_zero_weight_is_never_chosen() -> None:
 def test_bad_variants_are_refused(variants: object) -> None:
     with pytest.raises(InvalidInputError, match="variant"):
         choose_variant("exp", "user-1", variants)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="variant"):
         parse_variants(variants)
 
 
@@ -311,3 +320,76 @@ def test_a_zero_weight_variant_first_or_last_is_never_chosen() -> None:
         [{"id": "on", "weight": 1}, {"id": "off", "weight": 0}],
     ):
         assert {choose_variant("exp", s, variants) for s in SUBJECTS[:500]} == {"on"}
+
+
+# Refusals name what is wrong --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, 5])
+def test_a_flag_key_must_be_a_string(key: object) -> None:
+    with pytest.raises(InvalidInputError, match="a flag needs a non-empty key"):
+        rule(key=key)
+
+
+@pytest.mark.parametrize("value", ["control", b"control", {"id": "a", "weight": 1}, 5])
+def test_variants_must_be_a_list(value: object) -> None:
+    with pytest.raises(InvalidInputError, match=r"variants must be a list of \{id, weight\}"):
+        parse_variants(value)
+
+
+@pytest.mark.parametrize(
+    ("variant", "message"),
+    [
+        ({"id": 5, "weight": 1}, "needs a non-empty string id"),
+        ({"id": "a", "weight": "3"}, "needs a numeric weight"),
+        ({"id": "a", "weight": None}, "needs a numeric weight"),
+    ],
+)
+def test_a_variant_needs_a_string_id_and_a_numeric_weight(
+    variant: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        parse_variants([variant])
+
+
+def test_a_single_variant_of_weight_one_takes_everyone() -> None:
+    assert parse_variants([{"id": "only", "weight": 1}]) == (Variant("only", 1.0),)
+    assert {choose_variant("exp", s, [{"id": "only", "weight": 1}]) for s in SUBJECTS[:50]} == {
+        "only"
+    }
+
+
+# The variant point: [0, total) split into half-open ranges, one per variant ---------------
+
+
+def _variant_digest(flag_key: str, subject_id: str) -> int:
+    key = flag_key.encode()
+    material = b"variant\x00%d:%s\x00%s" % (len(key), key, subject_id.encode())
+    return int.from_bytes(sha256(material).digest()[:8], "big")
+
+
+def test_a_point_exactly_on_a_boundary_belongs_to_the_next_variant() -> None:
+    # Weights chosen so that user-1's point (digest / 2**64 x total) is exactly the end of
+    # the first variant's range: total 2**64, first weight the digest itself.
+    digest = _variant_digest("exp", "user-1")
+    first = float(digest)
+    variants = [{"id": "a", "weight": first}, {"id": "b", "weight": 2.0**64 - first}]
+    assert digest / 2**64 * (first + (2.0**64 - first)) == first
+    assert choose_variant("exp", "user-1", variants) == "b"
+    # one step below the boundary the point is inside the first range
+    below = [{"id": "a", "weight": math.nextafter(first, math.inf)}, variants[1]]
+    assert choose_variant("exp", "user-1", below) == "a"
+
+
+def test_a_point_rounded_up_to_the_total_goes_to_the_last_weighted_variant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No known subject hashes this high (digest / 2**64 rounds to 1.0 only for the top
+    # 2**-54 of digests), so the digest is set: the point lands on the total itself.
+    monkeypatch.setattr(flags, "_digest", lambda salt, key, subject: 2**64 - 1)
+    variants = [
+        {"id": "a", "weight": 1},
+        {"id": "b", "weight": 2},
+        {"id": "off", "weight": 0},
+    ]
+    assert choose_variant("exp", "user-1", variants) == "b"

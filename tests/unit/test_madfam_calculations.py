@@ -57,7 +57,7 @@ def test_roi_refuses_bad_input(kwargs: dict[str, object]) -> None:
         "inefficiency_percentage": Decimal("10"),
         "investment": Decimal("1"),
     }
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"employees|investment|inefficiency|automation"):
         roi_calculation(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
@@ -93,7 +93,7 @@ def test_project_estimates_apply_the_price_table(kwargs: dict[str, object], tota
     ],
 )
 def test_project_estimates_refuse_bad_input(kwargs: dict[str, object]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"project type|complexity|one week|services"):
         project_estimate(**kwargs)  # type: ignore[arg-type]
 
 
@@ -313,3 +313,16 @@ def test_a_one_week_timeline_is_accepted_and_a_bool_is_not() -> None:
     assert project_estimate(project_type="workshop", complexity="low", timeline_weeks=1).total
     with pytest.raises(InvalidInputError, match="at least one week"):
         project_estimate(project_type="workshop", complexity="low", timeline_weeks=True)
+
+
+def test_savings_under_one_dollar_still_pay_back() -> None:
+    # 1 x 1.00 x 50 % x 1.0 = 0.50 a year; 1.00 / (0.50 / 12) = 24 months
+    result = _roi(
+        employees=1,
+        average_annual_salary=Decimal("1"),
+        inefficiency_percentage=Decimal("50"),
+        automation_rate=Decimal("1"),
+        investment=Decimal("1"),
+    )
+    assert result.annual_savings == Decimal("0.50")
+    assert result.payback_months == 24
