@@ -235,9 +235,14 @@ def test_template_part_limits() -> None:
 
 def test_placeholders_are_checked_in_every_part() -> None:
     assert check_template("{{ a }}", "{{ b }}", "{{ c }}", ["a", "b", "c"]) == ("a", "b", "c")
-    for parts in (("{{ a }}", "b", None), ("s", "{{ a }}", None), ("s", "b", "{{ a }}")):
+    parts: list[tuple[str, str, str | None]] = [
+        ("{{ a }}", "b", None),
+        ("s", "{{ a }}", None),
+        ("s", "b", "{{ a }}"),
+    ]
+    for subject, html_body, text_body in parts:
         with pytest.raises(InvalidTemplateError, match=r"not among the variables: \['a'\]"):
-            check_template(*parts, ["b"])
+            check_template(subject, html_body, text_body, ["b"])
 
 
 def test_a_value_for_an_unused_variable_is_fine_and_none_only_matters_where_used() -> None:
@@ -324,3 +329,17 @@ def test_results_are_frozen_slotted_values(value: object, field: str) -> None:
     with pytest.raises(FrozenInstanceError):
         setattr(value, field, None)
     assert not hasattr(value, "__dict__")
+
+
+def test_limits_are_keyword_arguments() -> None:
+    # every argument may be named; the limits can only be named
+    assert check_text(value=" x ", name="note", max_length=5) == "x"
+    assert check_limit(limit=3) == 3
+    assert normalize_query(text="Lisbon") == "lisbon"
+    for call in (
+        lambda: check_text("x", "note", 5),  # type: ignore[call-arg]
+        lambda: check_limit(3, 10),  # type: ignore[call-arg]
+        lambda: normalize_query("Lisbon", 10),  # type: ignore[call-arg]
+    ):
+        with pytest.raises(InvalidInputError, match="too many positional arguments"):
+            call()
