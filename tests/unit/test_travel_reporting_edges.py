@@ -258,3 +258,9 @@ def test_results_are_frozen_slotted_values(value: object, field: str) -> None:
     with pytest.raises(FrozenInstanceError):
         setattr(value, field, None)
     assert not hasattr(value, "__dict__")
+
+
+def test_funnel_stages_are_an_ordered_sequence() -> None:
+    for stages in ({"page_view", "search"}, iter(["page_view", "search"])):
+        with pytest.raises(InvalidFunnelError, match="a sequence of event types"):
+            check_funnel_stages(stages)  # type: ignore[arg-type]
