@@ -173,7 +173,7 @@ def test_currencies_are_iso_codes(code: str) -> None:
 
 @pytest.mark.parametrize("code", ["usd", "US", "USDD", "", "U$D", " USD", "USD\n", None, 840])
 def test_bad_currencies_are_refused(code: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"a currency is three capital letters \(ISO"):
         check_currency(code)  # type: ignore[arg-type]
 
 
@@ -202,7 +202,9 @@ def test_good_deal_windows(valid_from: datetime | None, valid_until: datetime | 
     ],
 )
 def test_bad_deal_windows(valid_from: object, valid_until: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError, match=r"must be a timezone-aware datetime|valid_until must be after"
+    ):
         check_deal_window(valid_from, valid_until)  # type: ignore[arg-type]
 
 
@@ -224,7 +226,7 @@ def test_engagement_rates(
 
 @pytest.mark.parametrize("counts", [(-1, 0, 0), (0, -1, 0), (0, 0, -1), (True, 0, 0), (1.0, 0, 0)])
 def test_engagement_counts_are_non_negative_ints(counts: tuple[object, object, object]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"(views|clicks|bookings) must be a count >= 0"):
         engagement_rates(*counts)  # type: ignore[arg-type]
 
 
@@ -344,11 +346,13 @@ def test_check_text_and_limit() -> None:
     assert check_text(None, "name", max_length=10, required=False) is None
     assert check_text("x" * 10, "name", max_length=10) == "x" * 10
     for bad in (None, "", "  ", "x" * 11, 5):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(
+            InvalidInputError, match=r"name (must be non-blank text|is at most 10 characters)"
+        ):
             check_text(bad, "name", max_length=10)  # type: ignore[arg-type]
     assert check_limit(1) == 1 and check_limit(50) == 50 and check_limit(100, maximum=100) == 100
     for bad_limit in (0, 51, -1, True, 1.0, "5"):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match=r"limit must be 1\.\.50"):
             check_limit(bad_limit)  # type: ignore[arg-type]
 
 
@@ -396,7 +400,9 @@ def test_check_template() -> None:
     with pytest.raises(InvalidTemplateError):
         check_template("Hi {{", "<p>x</p>", None, [])
     for subject, body in (("", "<p>x</p>"), ("Hi", "  "), ("s" * 201, "<p>x</p>")):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(
+            InvalidInputError, match=r"(subject|html_body) (must be non-blank|is at most 200)"
+        ):
             check_template(subject, body, None, [])
 
 
@@ -450,11 +456,11 @@ def test_replacement_is_single_pass() -> None:
 
 
 def test_missing_and_undeclared_values() -> None:
-    with pytest.raises(MissingTemplateVariableError, match="price"):
+    with pytest.raises(MissingTemplateVariableError, match=r"price"):
         render_email(*WELCOME, {"name": "Ana", "deal": "Lisbon"})
     with pytest.raises(MissingTemplateVariableError):
         render_email(*WELCOME, {"name": "Ana", "deal": "Lisbon", "price": None})
-    with pytest.raises(UnknownTemplateVariableError, match="hacker"):
+    with pytest.raises(UnknownTemplateVariableError, match=r"hacker"):
         render_email(*WELCOME, {"name": "Ana", "deal": "L", "price": 1, "hacker": "x"})
     # a declared but unused variable may be given or left out
     rendered = render_email(*WELCOME, {"name": "A", "deal": "L", "price": 1, "coupon": "X"})
@@ -463,7 +469,10 @@ def test_missing_and_undeclared_values() -> None:
 
 @pytest.mark.parametrize("value", [True, None, ["a"], {"a": 1}, float("nan"), float("inf"), b"x"])
 def test_values_are_text_or_finite_numbers(value: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        (MissingTemplateVariableError, InvalidTemplateValueError),
+        match=r"no value for \['v'\]|v must be (text or a number|a finite number)",
+    ):
         render_email("Hi", "<p>{{ v }}</p>", None, ["v"], {"v": value})
 
 
@@ -497,14 +506,14 @@ def test_normalize_query(text: str, query: str) -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "\t\n", "x" * 201, None, 5])
 def test_bad_queries(text: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"a search query is (text|1\.\.200 characters)"):
         normalize_query(text)  # type: ignore[arg-type]
 
 
 def test_query_length_is_checked_after_normalising() -> None:
     assert normalize_query("  " + "x" * 200 + "  ") == "x" * 200
     assert normalize_query("abc", max_length=3) == "abc"
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"a search query is 1\.\.3 characters"):
         normalize_query("abcd", max_length=3)
 
 
@@ -515,7 +524,7 @@ def test_suggestion_types(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", ["city", "", "Destination", None])
 def test_bad_suggestion_types(kind: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"a suggestion type is one of"):
         check_suggestion_type(kind)  # type: ignore[arg-type]
 
 
@@ -554,7 +563,10 @@ def test_health_checks(status: str, response_time: int | None, expected: HealthS
     ],
 )
 def test_bad_health_checks(service: str, status: str, response_time: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"service (must be non-blank|is at most 100)|a status is healthy|response_time_ms",
+    ):
         check_health_check(service, status, response_time)  # type: ignore[arg-type]
 
 
@@ -576,5 +588,5 @@ def test_overall_status_is_the_worst(statuses: list[str], overall: HealthStatus)
 
 @pytest.mark.parametrize("statuses", [[], ["healthy", "unknown"], "healthy"])
 def test_overall_status_needs_known_statuses(statuses: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"a status is healthy|needs at least one service"):
         overall_status(statuses)  # type: ignore[arg-type]

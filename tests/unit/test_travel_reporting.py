@@ -96,7 +96,7 @@ def test_unknown_periods(period: object) -> None:
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(NaiveDatetimeError):
         period_bounds("day", datetime(2026, 11, 25, 12))
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"at must be a datetime"):
         period_bounds("day", "2026-11-25")  # type: ignore[arg-type]
     assert issubclass(NaiveDatetimeError, InvalidInputError)
     assert issubclass(InvalidPeriodError, InvalidInputError)
@@ -139,7 +139,11 @@ def test_good_events(session: str, kind: str, data: dict[str, object]) -> None:
     ],
 )
 def test_bad_events(session: object, kind: object, data: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"(session_id|event_type) must be 1\.\.200|event_data must be a JSON object"
+        r"|a conversion's value must be a number >= 0",
+    ):
         check_event(session, kind, data)  # type: ignore[arg-type]
 
 
@@ -233,7 +237,11 @@ def test_revenue_is_rounded_half_up(revenue: Decimal | str | int, amount: str) -
     ],
 )
 def test_inconsistent_counts_are_refused(overrides: dict[str, object]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"must be a count >= 0|cannot outnumber sessions|has a booking"
+        r"|revenue must be (>= 0|finite|a Decimal amount)",
+    ):
         snapshot_metrics(counts(**overrides))
 
 
@@ -426,7 +434,11 @@ def test_an_empty_cohort() -> None:
     ],
 )
 def test_bad_cohort_members(members: list[CohortMember]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"is outside the cohort 2026-11-25|active days are offsets >= 0"
+        r"|a member's revenue must be >= 0",
+    ):
         cohort_report("day", T0, members, now=utc(2027, 1, 1))
 
 
@@ -532,7 +544,7 @@ def test_page_urls_lose_their_query(url: str, page: str) -> None:
 
 @pytest.mark.parametrize("url", ["", "   ", "?q=1", "#top", None, "/" + "p" * 2048])
 def test_bad_page_urls(url: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"page_url (is required|must be 1\.\.2048)"):
         normalize_page_url(url)  # type: ignore[arg-type]
 
 
@@ -561,5 +573,8 @@ def test_summaries_and_core_web_vitals() -> None:
     [("lcp", 100, 0), ("lcp", 100, -1), ("lcp", -1, 3), ("xyz", 100, 3), ("cls", 0.1, True)],
 )
 def test_bad_summaries(metric: str, p75: float, samples: int) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"at least one sample|samples must be a count|must be a finite number|unknown Web",
+    ):
         summarise_vital(metric, p75, samples)

@@ -60,7 +60,7 @@ def test_flag_keys_are_snake_case(key: str, ok: bool) -> None:
     if ok:
         assert check_flag_key(key) == key
     else:
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match=r"a travel flag key is snake_case"):
             check_flag_key(key)
 
 
@@ -80,7 +80,7 @@ def test_target_audience(audience: object, segments: frozenset[str]) -> None:
     "audience", [["business"], {"countries": ["US"]}, {"segments": "business"}, {"segments": [""]}]
 )
 def test_bad_target_audience(audience: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"targetAudience"):
         target_segments(audience)
 
 
@@ -104,7 +104,7 @@ def test_a_flag_row_becomes_a_rule_with_window_and_audience() -> None:
     [[], [{"id": "a", "weight": -1}], [{"id": "a", "weight": 1}, {"id": "a", "weight": 1}]],
 )
 def test_bad_variants(variants: list[dict[str, object]]) -> None:
-    with pytest.raises(InvalidInputError, match="variant"):
+    with pytest.raises(InvalidInputError, match=r"variant"):
         variants_of(variants)
 
 
@@ -142,7 +142,7 @@ def test_without_a_control_variant_the_first_is_the_baseline() -> None:
     ],
 )
 def test_impossible_counts_are_refused(counts: list[VariantCounts]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"impossible counts|counted twice"):
         variant_stats(["a"], counts)
 
 
@@ -166,7 +166,7 @@ def test_can(active: bool, permissions: list[str] | None, permission: str, allow
 
 
 def test_can_refuses_unknown_permissions() -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"unknown permission 'deals:fly'"):
         can(is_active=True, permissions=None, permission="deals:fly")
 
 
@@ -184,7 +184,7 @@ def test_editor_and_analyst_defaults_follow_their_jobs() -> None:
     analyst = default_permissions("analyst") or []
     assert "deals:write" in editor and "admins:manage" not in editor
     assert "analytics:read" in analyst and not any(p.endswith(":write") for p in analyst)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"unknown role 'owner'"):
         default_permissions("owner")
 
 
@@ -202,7 +202,7 @@ def test_check_permissions(given: list[str], stored: list[str]) -> None:
 
 @pytest.mark.parametrize("bad", [["deals"], ["planes:*"], ["deals:fly"], "deals:read", [1]])
 def test_bad_permissions(bad: object) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"permission|resource"):
         check_permissions(bad)  # type: ignore[arg-type]
 
 
@@ -227,7 +227,7 @@ def test_actions_are_dotted_names(action: str, ok: bool) -> None:
     if ok:
         assert check_action(action) == action
     else:
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match=r"an action is a dotted lowercase name"):
             check_action(action)
 
 
@@ -291,7 +291,7 @@ def test_worse_severity(a: str, b: str, worst: str) -> None:
 
 @pytest.mark.parametrize("bad", [("", "m"), ("E", ""), ("E", "x" * 10_001)])
 def test_bad_errors(bad: tuple[str, str]) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"an error (needs a type|needs a message|message)"):
         fingerprint(*bad)
 
 
