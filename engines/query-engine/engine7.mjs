@@ -154,6 +154,17 @@ function statementName(query) {
   return `p${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`
 }
 
+/** The native engine's words for a missing record (P2025), where Prisma 7's differ. */
+const NATIVE_MISSING_RECORD = {
+  'a query': 'Expected a record, found none.',
+  'an update': 'Record to update not found.',
+  'a delete': 'Record to delete does not exist.',
+}
+
+function nativeMissingRecordText(message) {
+  return message.replace(/No record was found for (a query|an update|a delete)\.$/, (_, operation) => NATIVE_MISSING_RECORD[operation])
+}
+
 /** An error of the compiler, the interpreter or the driver, in the native engine's shape. */
 function errorAnswer(error, pool) {
   if (error instanceof runtime.UserFacingError) {
@@ -175,7 +186,8 @@ function errorAnswer(error, pool) {
       }
       return { error: inner, user_facing_error: { is_panic: false, message: `Transaction API error: ${inner}`, meta: { error: inner, ...meta }, error_code: 'P2028' } }
     }
-    return { error: error.message, user_facing_error: { is_panic: false, message: error.message, meta, error_code: error.code } }
+    const message = error.code === 'P2025' ? nativeMissingRecordText(error.message) : error.message
+    return { error: message, user_facing_error: { is_panic: false, message, meta, error_code: error.code } }
   }
   if (error instanceof CompilerPanic) {
     return { error: error.message, user_facing_error: { is_panic: true, message: error.message, meta: {}, backtrace: null } }
