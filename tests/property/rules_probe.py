@@ -15,20 +15,7 @@ import inspect
 
 from domainlayer.errors import DomainError
 from tests.property.test_hostile_inputs import _FALLBACK, _SHORT, _hostile, _params
-
-MODULES = (
-    "domainlayer.flags",
-    "domainlayer.airbar.rules",
-    "domainlayer.churn.rules",
-    "domainlayer.coach.rules",
-    "domainlayer.madfam.rules",
-    "domainlayer.madfam.calculations",
-    "domainlayer.travel.admin",
-    "domainlayer.travel.cms",
-    "domainlayer.travel.error_logs",
-    "domainlayer.travel.experiments",
-    "domainlayer.travel.reporting",
-)
+from tests.unit.test_rules_refuse_wrong_types import MODULES
 
 
 def main() -> None:
