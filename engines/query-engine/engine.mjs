@@ -15,7 +15,8 @@ import { pathToFileURL } from 'node:url'
 import v8 from 'node:v8'
 import pg from 'pg'
 import { clientRewritingResults, reportCatalogTypesAsText, TEXT_OID } from '../pg-types.mjs'
-import { MaxWaitExceeded } from './errors.mjs'
+import { EnginePanic, MaxWaitExceeded } from './errors.mjs'
+import { poolOptions } from './pool.mjs'
 
 const require = createRequire(import.meta.url)
 const { PrismaPg } = require('@prisma/adapter-pg-5')
@@ -24,6 +25,7 @@ const { bindAdapter, ok } = require(
 )
 
 export { ENGINE_COMMIT } from './version.mjs'
+export { EnginePanic } from './errors.mjs'
 
 const wasmDir = path.join(path.dirname(require.resolve('@prisma/query-engine-wasm/package.json')), 'postgresql')
 const bindingsUrl = pathToFileURL(path.join(wasmDir, 'query_engine_bg.js')).href
@@ -101,43 +103,6 @@ function boundedTransactions(adapter, pool, nextMaxWait, onDriverQuery) {
   return adapter
 }
 
-// Server-side bounds every connection of the pool gets (URL parameters of the same names
-// override them, in ms): no statement runs past `statement_timeout`, a transaction left
-// idle (its client gone) is ended by the server after `idle_in_transaction_session_timeout`,
-// and a backend whose client vanished stops its query within `client_connection_check_interval`
-// instead of running it to the end while holding its locks.
-const SESSION_DEFAULTS = {
-  statement_timeout: 60_000,
-  idle_in_transaction_session_timeout: 60_000,
-  client_connection_check_interval: 1_000,
-}
-
-/** Pool options as Prisma reads the URL: `connection_limit` (else 2 * CPUs + 1), `pool_timeout`. */
-export function poolOptions(url, cpus) {
-  const parsed = new URL(url)
-  const limit = Number(parsed.searchParams.get('connection_limit') ?? '') || cpus * 2 + 1
-  const poolTimeout = parsed.searchParams.get('pool_timeout')
-  const session = {}
-  for (const [key, fallback] of Object.entries(SESSION_DEFAULTS)) {
-    const given = Number(parsed.searchParams.get(key) ?? '')
-    session[key] = Number.isFinite(given) && parsed.searchParams.has(key) ? given : fallback
-    parsed.searchParams.delete(key)
-  }
-  for (const key of ['connection_limit', 'pool_timeout', 'schema', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
-    parsed.searchParams.delete(key)
-  }
-  return {
-    connectionString: parsed.toString(),
-    max: limit,
-    // Prisma's default: 10 s to get a connection from the pool (0 = no limit)
-    connectionTimeoutMillis: poolTimeout === null ? 10_000 : Number(poolTimeout) * 1000,
-    statement_timeout: session.statement_timeout,
-    idle_in_transaction_session_timeout: session.idle_in_transaction_session_timeout,
-    options: `-c client_connection_check_interval=${session.client_connection_check_interval}`,
-    Client: CatalogTextClient,
-  }
-}
-
 /**
  * One connected wasm engine on its own pool. `run(call)` runs `call(engine)` and fails it
  * if the engine panics meanwhile.
@@ -172,7 +137,6 @@ class Generation {
   }
 }
 
-export class EnginePanic extends Error {}
 
 /**
  * The engine the server talks to: connects the wasm engine for `datamodel` on `url` and
@@ -181,7 +145,7 @@ export class EnginePanic extends Error {}
 export class EngineHost {
   constructor({ datamodel, url, cpus, logLevel = 'error', logQueries = false, onLog = () => {}, onDriverQuery = () => {}, onPool = () => {}, nextMaxWait = () => 2000 }) {
     this.options = { datamodel, logLevel, logQueries }
-    this.poolOptions = poolOptions(url, cpus)
+    this.poolOptions = { ...poolOptions(url, cpus), Client: CatalogTextClient }
     this.onLog = onLog
     this.onDriverQuery = onDriverQuery
     this.onPool = onPool

@@ -30,9 +30,6 @@ import { fromJsError, isInfrastructureKind } from './errors.mjs'
 import { loadParamGraph } from './schema-index.mjs'
 
 const require = createRequire(import.meta.url)
-const runtime = require('@prisma/client-engine-runtime')
-const { PrismaPg } = require('@prisma/adapter-pg-7')
-const { ParamGraph } = require(require.resolve('@prisma/param-graph', { paths: [path.dirname(require.resolve('@prisma/client-engine-runtime'))] }))
 
 export { ENGINE_COMMIT } from './version.mjs'
 
@@ -40,14 +37,21 @@ const compilerDir = path.join(path.dirname(require.resolve('@prisma/query-compil
 // The package ships two builds of the compiler: `fast` (optimised for speed) and `small`
 // (for size); DOMAINLAYER_QUERY_COMPILER picks one (see bench_engine.py for the trade).
 const COMPILER_BUILD = process.env.DOMAINLAYER_QUERY_COMPILER === 'small' ? 'small' : 'fast'
-let compiledModule // the WebAssembly.Module, compiled once per process
 
 // With the plan cache, the compiler runs only for a query shape it has not seen: V8's
 // baseline (Liftoff) code is fast enough there, and skipping the optimising tier keeps the
 // host's resident memory at ~88 MB instead of ~163 MB after a warm-up (measured with
 // both builds; the interpreter that runs every query is JavaScript, unaffected).
 v8.setFlagsFromString('--liftoff-only')
+// The module compiles once per process, on V8's background threads from the moment this
+// file loads, while the host's other modules load and its schema is read (start-up time).
+const compiledModule = WebAssembly.compile(readFileSync(path.join(compilerDir, `query_compiler_${COMPILER_BUILD}_bg.wasm`)))
 let generation = 0
+
+// loaded once the compile above is under way
+const runtime = require('@prisma/client-engine-runtime')
+const { PrismaPg } = require('@prisma/adapter-pg-7')
+const { ParamGraph } = require(require.resolve('@prisma/param-graph', { paths: [path.dirname(require.resolve('@prisma/client-engine-runtime'))] }))
 
 // The compiler reports a panic through this hook before trapping.
 globalThis.PRISMA_WASM_PANIC_REGISTRY = {
@@ -59,12 +63,12 @@ globalThis.PRISMA_WASM_PANIC_REGISTRY = {
 export class CompilerPanic extends Error {}
 
 async function loadCompiler() {
-  compiledModule ??= new WebAssembly.Module(readFileSync(path.join(compilerDir, `query_compiler_${COMPILER_BUILD}_bg.wasm`)))
+  const module = await compiledModule
   generation += 1
   const url = new URL(`file://${path.join(compilerDir, `query_compiler_${COMPILER_BUILD}_bg.js`)}`)
   if (generation > 1) url.search = `instance=${generation}`
   const bindings = await import(url.href)
-  const instance = new WebAssembly.Instance(compiledModule, { [`./query_compiler_${COMPILER_BUILD}_bg.js`]: bindings })
+  const instance = new WebAssembly.Instance(module, { [`./query_compiler_${COMPILER_BUILD}_bg.js`]: bindings })
   bindings.__wbg_set_wasm(instance.exports)
   instance.exports.__wbindgen_start?.()
   return bindings
@@ -455,6 +459,9 @@ export class CompilerEngineHost {
     // a connection PostgreSQL terminates (restart, admin) fails its query, never the host
     this.pool.on('connect', (client) => client.on('error', () => {}))
     this.onPool(this.pool)
+    // The first connection opens while the compiler loads (I/O beside CPU), so the first
+    // query finds it ready; a failure here is the first query's to report, as before.
+    this.pool.connect().then((client) => client.release(), () => {})
     const factory = new PrismaPg(this.pool, { statementNameGenerator: statementName, onConnectionError: () => {}, onPoolError: () => {} })
     this.adapter = nativeFloats(await factory.connect())
     const startTransaction = this.adapter.startTransaction.bind(this.adapter)

@@ -19,6 +19,9 @@ export function unknownTransaction(id) {
   return engineError(`Transaction API error: ${error}`, 'P2028', { error, id }, error)
 }
 
+/** The 5.17 engine panicked during a call (engine.mjs replaces it). */
+export class EnginePanic extends Error {}
+
 /** `max_wait` passed before a connection was free for a new transaction. */
 export class MaxWaitExceeded extends Error {
   constructor(maxWait) {

@@ -25,12 +25,21 @@ if (args.includes('--version') || args.includes('-V')) {
 }
 
 // The rest loads only to serve (the client runs `--version` before every start).
-const [{ readFileSync }, os, { databaseUrl }, { EngineHost, poolOptions }, { hostLog, nativeLogLine }, { Metrics }, { loadSchemaIndex }, { createServer }, { Transactions }, { listenChannel }, { sameUserOnly }] =
+// Node 21+ has `navigator`; without it pg's runtime check (lib/stream.js) builds a fetch
+// Response, which loads undici (~25 ms of start-up) only to learn this is not Cloudflare.
+globalThis.navigator ??= { userAgent: `Node.js/${process.versions.node.split('.')[0]}` }
+// DOMAINLAYER_QUERY_ENGINE picks the engine: 7 (default) Prisma's current query compiler
+// and interpreter (engine7.mjs), 5 the 5.17 wasm query engine (engine.mjs). 7 is faster
+// (scripts/bench_engine.py --paths channel5,channel7) and passes the whole suite; 5 stays
+// for an A/B and as a way back. Only the engine that runs is loaded.
+const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE === '5' ? '5' : '7'
+const [{ readFileSync }, os, { databaseUrl }, engineModule, { poolOptions }, { hostLog, nativeLogLine }, { Metrics }, { loadSchemaIndex }, { createServer }, { Transactions }, { listenChannel }, { sameUserOnly }] =
   await Promise.all([
     import('node:fs'),
     import('node:os'),
     import('../database-url.mjs'),
-    import('./engine.mjs'),
+    engineVersion === '5' ? import('./engine.mjs') : import('./engine7.mjs'),
+    import('./pool.mjs'),
     import('./logs.mjs'),
     import('./metrics.mjs'),
     import('./schema-index.mjs'),
@@ -86,13 +95,8 @@ try {
 
 const transactions = new Transactions()
 const metrics = new Metrics(() => host.pool)
-// DOMAINLAYER_QUERY_ENGINE picks the engine: 7 (default) Prisma's current query compiler
-// and interpreter (engine7.mjs), 5 the 5.17 wasm query engine (engine.mjs). 7 is faster
-// (scripts/bench_engine.py --paths channel5,channel7) and passes the whole suite; 5 stays
-// for an A/B and as a way back.
-const engineVersion = process.env.DOMAINLAYER_QUERY_ENGINE === '5' ? '5' : '7'
 const cpus = os.default.availableParallelism?.() ?? os.default.cpus().length
-const host = engineVersion === '5' ? new EngineHost({
+const host = engineVersion === '5' ? new engineModule.EngineHost({
   datamodel,
   url,
   cpus,
@@ -102,7 +106,7 @@ const host = engineVersion === '5' ? new EngineHost({
   onDriverQuery: (ms) => metrics.datasourceQuery(ms),
   onPool: (pool) => metrics.watch(pool),
   nextMaxWait: () => transactions.nextMaxWait(),
-}) : new (await import('./engine7.mjs')).CompilerEngineHost({
+}) : new engineModule.CompilerEngineHost({
   datamodel,
   poolOptions: poolOptions(url, cpus),
   logQueries,

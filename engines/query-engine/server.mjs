@@ -12,8 +12,7 @@
 // Each query answer has a Server-Timing header: parse+translate, engine (wasm + driver),
 // results (untagging) and total (the host's whole handling of the request), in ms.
 import http from 'node:http'
-import { engineError, normaliseErrors, panicError, requestError, unknownTransaction } from './errors.mjs'
-import { EnginePanic } from './engine.mjs'
+import { EnginePanic, engineError, normaliseErrors, panicError, requestError, unknownTransaction } from './errors.mjs'
 import { GraphQLSyntaxError, parseRequest } from './graphql.mjs'
 import { graphqlResult } from './results.mjs'
 import { TranslationError, translateRequest } from './translate.mjs'

@@ -29,6 +29,7 @@ from prisma import Prisma
 from prisma import errors as prisma_errors
 from prisma.engine.abstract import AbstractEngine
 
+from . import _log_redaction
 from ._engine import ChannelEngine
 from .database import resolve_database_url
 from .errors import InvalidInputError
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_log_redaction.install()
 
 _client: Prisma | None = None
 _lock: asyncio.Lock | None = None
