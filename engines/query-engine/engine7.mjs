@@ -153,9 +153,19 @@ function exactQueryable(queryable) {
   }
 }
 
-/** Statement names: one per SQL text, so pg prepares it once per connection. */
+/**
+ * Statement names: one per SQL text, so pg prepares it once per connection. Remembered per
+ * text (bounded like the plan cache): hashing the SQL of every call cost ~2.5 % of the host.
+ */
+const statementNames = new Map()
 function statementName(query) {
-  return `p${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`
+  let name = statementNames.get(query.sql)
+  if (name === undefined) {
+    name = `p${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`
+    if (statementNames.size >= 2000) statementNames.delete(statementNames.keys().next().value)
+    statementNames.set(query.sql, name)
+  }
+  return name
 }
 
 /** The native engine's words for a missing record (P2025), where Prisma 7's differ. */
