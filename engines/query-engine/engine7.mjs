@@ -488,7 +488,7 @@ export class CompilerEngineHost {
       onQuery,
       provider: 'postgresql',
     })
-    this.paramGraph = ParamGraph.deserialize(loadParamGraph(this.datamodel), () => undefined)
+    this.paramGraph = ParamGraph.fromData(loadParamGraph(this.datamodel).data, () => undefined)
     await this.newCompiler()
     return this
   }
