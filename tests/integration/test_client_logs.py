@@ -1,8 +1,9 @@
-"""Connecting and querying at DEBUG logs no database password (#12: secrets never in a log)."""
+"""The client's host start: no password in a DEBUG log (#12), no CA bundle it cannot use."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,3 +25,24 @@ async def test_a_debug_log_of_connect_and_query_holds_no_password(
     messages = [record.getMessage() for record in caplog.records]
     assert any("datasources" in message.lower() for message in messages)
     assert not [message for message in messages if password in message]
+
+
+def _host_environment(client: object) -> dict[str, str]:
+    process = client._engine.process  # type: ignore[attr-defined]
+    assert process is not None
+    raw = Path(f"/proc/{process.pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+
+@pytest.mark.parametrize(("query", "kept"), [("", False), ("?sslmode=disable", True)])
+async def test_the_host_reads_extra_ca_certificates_only_when_it_may_use_tls(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, query: str, kept: bool
+) -> None:
+    """Node reads NODE_EXTRA_CA_CERTS before any code runs (~90 ms): not for a plain host."""
+    monkeypatch.setenv("NODE_EXTRA_CA_CERTS", "/etc/ssl/certs/ca-certificates.crt")
+    client = await connect_client(database_url + query)
+    try:
+        assert await client.lead.count() == 0
+        assert ("NODE_EXTRA_CA_CERTS" in _host_environment(client)) is kept
+    finally:
+        await client.disconnect()
