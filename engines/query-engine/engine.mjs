@@ -25,7 +25,6 @@ const { bindAdapter, ok } = require(
 )
 
 export { ENGINE_COMMIT } from './version.mjs'
-export { EnginePanic } from './errors.mjs'
 
 const wasmDir = path.join(path.dirname(require.resolve('@prisma/query-engine-wasm/package.json')), 'postgresql')
 const bindingsUrl = pathToFileURL(path.join(wasmDir, 'query_engine_bg.js')).href
@@ -136,7 +135,6 @@ class Generation {
     this.pool.end().catch(() => {})
   }
 }
-
 
 /**
  * The engine the server talks to: connects the wasm engine for `datamodel` on `url` and

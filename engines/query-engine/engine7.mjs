@@ -51,7 +51,6 @@ let generation = 0
 // loaded once the compile above is under way
 const runtime = require('@prisma/client-engine-runtime')
 const { PrismaPg } = require('@prisma/adapter-pg-7')
-const { ParamGraph } = require(require.resolve('@prisma/param-graph', { paths: [path.dirname(require.resolve('@prisma/client-engine-runtime'))] }))
 
 // The compiler reports a panic through this hook before trapping.
 globalThis.PRISMA_WASM_PANIC_REGISTRY = {
@@ -155,14 +154,13 @@ function exactQueryable(queryable) {
 
 /**
  * Statement names: one per SQL text, so pg prepares it once per connection. Remembered per
- * text (bounded like the plan cache): hashing the SQL of every call cost ~2.5 % of the host.
+ * text in a PlanCache (`statementNames`, below it): hashing the SQL of every call cost
+ * ~2.5 % of the host.
  */
-const statementNames = new Map()
 function statementName(query) {
   let name = statementNames.get(query.sql)
   if (name === undefined) {
     name = `p${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`
-    if (statementNames.size >= 2000) statementNames.delete(statementNames.keys().next().value)
     statementNames.set(query.sql, name)
   }
   return name
@@ -302,6 +300,8 @@ class PlanCache {
     this.entries.set(key, plan)
   }
 }
+
+const statementNames = new PlanCache(2000)
 
 const stringify = (value) => runtime.safeJsonStringify(value)
 
@@ -488,7 +488,7 @@ export class CompilerEngineHost {
       onQuery,
       provider: 'postgresql',
     })
-    this.paramGraph = ParamGraph.fromData(loadParamGraph(this.datamodel).data, () => undefined)
+    this.paramGraph = loadParamGraph(this.datamodel)
     await this.newCompiler()
     return this
   }

@@ -95,14 +95,24 @@ function buildIndex(datamodel) {
   return { format: FORMAT, inputs, outputs, enums, roots }
 }
 
+/** @prisma/param-graph as Prisma 7's runtime (@prisma/client-engine-runtime) uses it. */
+function paramGraphPackage() {
+  return require(require.resolve('@prisma/param-graph', { paths: [path.dirname(require.resolve('@prisma/client-engine-runtime'))] }))
+}
+
 /**
- * The parameter graph of Prisma 7's query plan cache (engine7.mjs) for `datamodel`, built
- * from the DMMF by @prisma/param-graph-builder, as Prisma 7's generator embeds it in its
- * client; cached on disk like the index. The cache holds the graph's data already decoded
- * (`data`, for `ParamGraph.fromData`): JSON text parses in ~14 ms where decoding the
- * builder's compact form took ~57 ms of every host's start-up.
+ * The parameter graph (a `ParamGraph`) of Prisma 7's query plan cache (engine7.mjs) for
+ * `datamodel`, built from the DMMF by @prisma/param-graph-builder, as Prisma 7's generator
+ * embeds it in its client; cached on disk like the index. The cache holds the graph's data
+ * already decoded (for `ParamGraph.fromData`): JSON text parses in ~14 ms where decoding
+ * the builder's compact form took ~57 ms of every host's start-up.
  */
 export function loadParamGraph(datamodel) {
+  const { ParamGraph } = paramGraphPackage()
+  return ParamGraph.fromData(cachedParamGraphData(datamodel).data, () => undefined)
+}
+
+function cachedParamGraphData(datamodel) {
   return cached(datamodel, 'param-graph', () => {
     // the DMMF of Prisma 7's schema engine: it marks which arguments a plan may take as
     // parameters (`isParameterizable`); the 5.17 DMMF has no such marks, and a graph built
@@ -117,8 +127,7 @@ export function loadParamGraph(datamodel) {
       for (const action of ['create', 'update', 'delete', 'upsert']) mapping[action] ??= mapping[`${action}One`]
     }
     const { buildAndSerializeParamGraph } = require('@prisma/param-graph-builder')
-    const { deserializeParamGraph } = require(require.resolve('@prisma/param-graph', { paths: [path.dirname(require.resolve('@prisma/client-engine-runtime'))] }))
-    return { format: FORMAT, data: deserializeParamGraph(buildAndSerializeParamGraph(dmmf)) }
+    return { format: FORMAT, data: paramGraphPackage().deserializeParamGraph(buildAndSerializeParamGraph(dmmf)) }
   })
 }
 

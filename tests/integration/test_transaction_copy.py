@@ -19,6 +19,7 @@ def _shape(client: Prisma, source: Prisma) -> dict[str, Any]:
             shape[name] = (type(value), value._model, value._client is client)
         else:
             shape[name] = value
+    shape["__dict__"] = dict(vars(client))
     assert source is not client
     return shape
 
