@@ -11,35 +11,21 @@ from prisma import Json, Prisma
 
 from domainlayer.churn.repository import ChurnRepository
 from domainlayer.errors import InvalidInputError, NotFoundError
+from tests.support.churn import add_customer, add_model_version
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 async def model_version(client: Prisma) -> None:
-    await client.modelversion.create(
-        data={
-            "version": "v1",
-            "name": "churn",
-            "algorithm": "xgboost",
-            "features": Json(["recency"]),
-            "trainedAt": NOW,
-        }
-    )
-
-
-async def _customer(client: Prisma) -> str:
-    customer = await client.customer.create(
-        data={"email": "c@example.com", "firstName": "C", "lastName": "D"}
-    )
-    return customer.id
+    await add_model_version(client, features=["recency"], trained_at=NOW)
 
 
 async def test_a_rising_prediction_updates_the_customer_and_raises_one_alert(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     low = await repo.record_prediction(customer, 0.2, model_version="v1", now=NOW)
     assert low.alert is None
     high = await repo.record_prediction(customer, 0.65, model_version="v1", now=NOW)
@@ -57,7 +43,7 @@ async def test_concurrent_rising_predictions_alert_once(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     await asyncio.gather(
         *(repo.record_prediction(customer, 0.9, model_version="v1", now=NOW) for _ in range(10))
     )
@@ -67,7 +53,7 @@ async def test_concurrent_rising_predictions_alert_once(
 
 async def test_bad_predictions_write_nothing(client: Prisma, db: asyncpg.Connection) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     with pytest.raises(InvalidInputError, match=r"probability must be a finite number in 0\.\.1"):
         await repo.record_prediction(customer, 1.5, model_version="v1", now=NOW)
     with pytest.raises(NotFoundError, match="no customer 'nobody'"):
@@ -79,7 +65,7 @@ async def test_retention_deletes_only_what_the_policy_no_longer_keeps(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     for age in (10, 100):
         await client.customerevent.create(
             data={
@@ -107,7 +93,7 @@ async def test_behaviour_metrics_are_recomputed_from_orders_and_events(client: P
     from decimal import Decimal
 
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     for n, (total, status) in enumerate(
         [("100.00", "DELIVERED"), ("50.50", "DELIVERED"), ("999.00", "CANCELLED")]
     ):
@@ -142,7 +128,7 @@ async def test_behaviour_metrics_are_recomputed_from_orders_and_events(client: P
 
 async def test_a_ticket_moves_along_its_lifecycle(client: Prisma) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     ticket = await client.supportticket.create(
         data={
             "ticketNumber": "T-1",
@@ -166,7 +152,7 @@ async def test_an_alert_is_acknowledged_then_resolved_once(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     high = await repo.record_prediction(customer, 0.85, model_version="v1", now=NOW)
     assert high.alert is not None
     alert_id = high.alert.id
@@ -197,7 +183,7 @@ async def test_an_alert_is_acknowledged_then_resolved_once(
 
 async def test_an_open_alert_can_be_dismissed(client: Prisma, db: asyncpg.Connection) -> None:
     repo = ChurnRepository(client)
-    customer = await _customer(client)
+    customer = await add_customer(client)
     high = await repo.record_prediction(customer, 0.9, model_version="v1", now=NOW)
     assert high.alert is not None
     with pytest.raises(InvalidInputError, match="say who closes the alert"):

@@ -11,39 +11,25 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from prisma import Json, Prisma
+from prisma import Prisma
 
 from domainlayer.churn.repository import ChurnRepository
 from domainlayer.churn.rules import Retention
 from domainlayer.errors import InvalidInputError, NotFoundError
+from tests.support.churn import add_customer, add_model_version
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 async def model_version(client: Prisma) -> None:
-    await client.modelversion.create(
-        data={
-            "version": "v1",
-            "name": "churn",
-            "algorithm": "xgboost",
-            "features": Json(["recency", "frequency"]),
-            "trainedAt": NOW,
-        }
-    )
-
-
-async def _customer(client: Prisma) -> str:
-    customer = await client.customer.create(
-        data={"email": "c@example.com", "firstName": "C", "lastName": "D"}
-    )
-    return customer.id
+    await add_model_version(client, features=["recency", "frequency"], trained_at=NOW)
 
 
 async def test_a_prediction_keeps_its_confidence_and_feature_importance(
     client: Prisma, db: asyncpg.Connection
 ) -> None:
-    customer = await _customer(client)
+    customer = await add_customer(client)
 
     recorded = await ChurnRepository(client).record_prediction(
         customer,
@@ -75,7 +61,7 @@ async def test_a_prediction_keeps_its_confidence_and_feature_importance(
 async def test_a_prediction_with_bad_extras_writes_nothing(
     client: Prisma, db: asyncpg.Connection, extra: dict[str, object], match: str
 ) -> None:
-    customer = await _customer(client)
+    customer = await add_customer(client)
 
     with pytest.raises(InvalidInputError, match=match):
         await ChurnRepository(client).record_prediction(
@@ -109,7 +95,7 @@ async def test_moving_an_unknown_ticket_is_not_found(client: Prisma) -> None:
 async def test_a_bad_retention_run_deletes_nothing(
     client: Prisma, db: asyncpg.Connection, arguments: dict[str, object], match: str
 ) -> None:
-    customer = await _customer(client)
+    customer = await add_customer(client)
     await ChurnRepository(client).record_prediction(
         customer, 0.2, model_version="v1", now=NOW - timedelta(days=400)
     )
