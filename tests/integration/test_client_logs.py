@@ -28,11 +28,15 @@ async def test_a_debug_log_of_connect_and_query_holds_no_password(
     assert not [message for message in messages if password in message]
 
 
-def _host_environment(client: object) -> dict[str, str]:
+def _host_proc(client: object, name: str) -> list[str]:
+    """The NUL-separated items of the client's live host's ``/proc/<pid>/<name>``."""
     process = client._engine.process  # type: ignore[attr-defined]
     assert process is not None
-    raw = Path(f"/proc/{process.pid}/environ").read_bytes()
-    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+    return Path(f"/proc/{process.pid}/{name}").read_bytes().decode().split("\0")
+
+
+def _host_environment(client: object) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in _host_proc(client, "environ") if "=" in item)
 
 
 @pytest.mark.parametrize(("query", "kept"), [("", False), ("?sslmode=disable", True)])
@@ -49,12 +53,6 @@ async def test_the_host_reads_extra_ca_certificates_only_when_it_may_use_tls(
         await client.disconnect()
 
 
-def _host_arguments(client: object) -> list[str]:
-    process = client._engine.process  # type: ignore[attr-defined]
-    assert process is not None
-    return Path(f"/proc/{process.pid}/cmdline").read_bytes().decode().split("\0")
-
-
 async def test_the_host_runs_with_its_memory_settings(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,7 +62,7 @@ async def test_the_host_runs_with_its_memory_settings(
     try:
         assert await client.lead.count() == 0
         assert _host_environment(client)["MALLOC_ARENA_MAX"] == "1"
-        arguments = _host_arguments(client)
+        arguments = _host_proc(client, "cmdline")
         assert "--max-semi-space-size=2" in arguments
         assert "--heap-growing-percent=50" in arguments
         # the old space grows, it is not capped: a large result still fits
