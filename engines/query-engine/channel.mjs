@@ -19,14 +19,15 @@ import net from 'node:net'
 const METHODS = ['GET', 'POST']
 const MAX_FRAME = 256 * 1024 * 1024
 
+// The answer's text is encoded straight into the frame (one buffer, no copy of the body).
 function answerFrame(id, status, kind, text) {
-  const body = Buffer.from(text, 'utf8')
-  const frame = Buffer.allocUnsafe(11 + body.length)
-  frame.writeUInt32BE(7 + body.length, 0)
+  const length = Buffer.byteLength(text, 'utf8')
+  const frame = Buffer.allocUnsafe(11 + length)
+  frame.writeUInt32BE(7 + length, 0)
   frame.writeUInt32BE(id, 4)
   frame.writeUInt16BE(status, 8)
   frame.writeUInt8(kind, 10)
-  body.copy(frame, 11)
+  frame.write(text, 11, length, 'utf8')
   return frame
 }
 

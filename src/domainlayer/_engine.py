@@ -51,6 +51,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
+import orjson
 from prisma import errors as prisma_errors  # noqa: TID251 - the engine side of domainlayer.client
 from prisma._builder import dumps  # noqa: TID251 - the engine side of domainlayer.client
 from prisma._constants import DEFAULT_CONNECT_TIMEOUT  # noqa: TID251 - the engine side of domainlayer.client
@@ -166,6 +167,21 @@ def _strings(value: object) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+def _decode(body: bytes) -> Any:
+    """The host's JSON answer: orjson's reading, in less than half json's time.
+
+    The host writes JSON.stringify's text (numbers within doubles, bigints as strings), which
+    both read alike, with one difference for the better: a double that JSON.stringify writes
+    with integer digits (1e20 as ``100000000000000000000``) stays a float, as the native
+    engine wrote it, where json made it an int. The one text orjson refuses and json reads,
+    a lone surrogate escape (``"\\ud800"``), is read by json as before.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 class _Status:
@@ -473,7 +489,7 @@ class ChannelEngine(AbstractEngine):
             return body.decode()
         if status != 200:
             raise engine_errors.EngineRequestError(cast("Any", _Status(status)), body.decode())
-        data = json.loads(body)
+        data = _decode(body)
         if not isinstance(data, dict):
             raise TypeError(
                 f"Expected deserialised engine response to be a dictionary, got {data!r}"

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import textwrap
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import prisma._builder
 from prisma import Prisma
@@ -106,6 +108,30 @@ if prisma._builder.QueryBuilder.get_default_fields is _builder_default_fields:
     prisma._builder.QueryBuilder.get_default_fields = _cached_default_fields  # type: ignore[method-assign]
 
 
+# -- indent shim (#11) ---------------------------------------------------------------------
+# The builder renders nested GraphQL by indenting every child's text with textwrap.indent
+# (about 30 calls for a find by id, a quarter of the client's own CPU for it), whose
+# generator and per-line predicate call cost more than the work. This gives the same text
+# for every input: the same line split (str.splitlines, every boundary it knows) and the
+# same rule (a line gets the prefix unless it is whitespace only), with the common cases
+# (one line; no blank line) done by C-level string methods.
+def _indent(text: str, prefix: str, predicate: Callable[[str], bool] | None = None) -> str:
+    if predicate is not None:
+        return textwrap.indent(text, prefix, predicate)
+    lines = text.splitlines(True)
+    if not lines:
+        return text
+    if len(lines) == 1:
+        return prefix + text if text.strip() else text
+    if all(map(str.strip, lines)):
+        return prefix + prefix.join(lines)
+    return "".join([prefix + line if line.strip() else line for line in lines])
+
+
+if getattr(prisma._builder, "indent", None) is textwrap.indent:
+    prisma._builder.indent = _indent  # type: ignore[attr-defined]
+
+
 #: How long connect() waits for the engine host (Prisma's default is 10 s; a host that
 #: starts on a busy machine, or in CI, can take longer, and failing then is worse).
 CONNECT_TIMEOUT = timedelta(seconds=30)
@@ -148,23 +174,57 @@ class DomainlayerPrisma(Prisma):
         The stock one runs ``__init__`` again, which builds the ~55 model accessors through
         ``typing``'s generic aliases: 0.5 ms of every interactive transaction's ~2.3 ms of
         client CPU. This copies the instance's state instead (the same engine, settings
-        and datasource the stock copy is given) and binds a new accessor of each model's
-        class to the copy; ``tests/integration/test_transaction_copy.py`` checks it against
-        the stock copy field by field.
+        and datasource the stock copy is given); each model accessor is made for the copy
+        when the transaction first uses it (a transaction uses one or two of the ~55), of
+        the source's accessor class and model, bound to the copy.
+        ``tests/integration/test_transaction_copy.py`` checks it against the stock copy
+        field by field.
         """
-        new = object.__new__(type(self))
+        cls = type(self)
+        new = object.__new__(cls)
         new.__dict__.update(self.__dict__)  # this subclass has one; the generated ones slots
-        for name in _instance_fields(type(self)):
+        accessors = _ACCESSORS.get(cls)
+        if accessors is None:
+            accessors = _ACCESSORS[cls] = _accessor_specs(self)
+        for name in _instance_fields(cls):
+            if name in accessors:
+                continue  # made on first use (__getattr__)
             try:
                 value = object.__getattribute__(self, name)
             except AttributeError:
                 continue  # a slot never set stays unset, as in a new instance
-            if getattr(value, "_client", None) is self and hasattr(value, "_model"):
-                value = type(value)(new, value._model)
             object.__setattr__(new, name, value)
         new._tx_id = None
         new._copied = True
         return new
+
+    if not TYPE_CHECKING:  # the type checker sees the generated accessors' own types
+
+        def __getattr__(self, name: str) -> Any:
+            # Only for a slot that is not set: a copy's model accessor, made on first use.
+            spec = _ACCESSORS.get(type(self), {}).get(name)
+            if spec is None or not object.__getattribute__(self, "_copied"):
+                raise AttributeError(name)
+            accessor_class, model = spec
+            accessor = accessor_class(self, model)
+            object.__setattr__(self, name, accessor)
+            return accessor
+
+
+#: Per client class: its model accessors' slot names -> (accessor class, model class).
+_ACCESSORS: dict[type[Any], dict[str, tuple[type[Any], type[Any]]]] = {}
+
+
+def _accessor_specs(client: Prisma) -> dict[str, tuple[type[Any], type[Any]]]:
+    specs: dict[str, tuple[type[Any], type[Any]]] = {}
+    for name in _instance_fields(type(client)):
+        try:
+            value = object.__getattribute__(client, name)
+        except AttributeError:
+            continue
+        if getattr(value, "_client", None) is client and hasattr(value, "_model"):
+            specs[name] = (type(value), value._model)
+    return specs
 
 
 async def connect_client(url: str | None = None, *, settings: Settings | None = None) -> Prisma:

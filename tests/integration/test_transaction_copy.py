@@ -56,3 +56,24 @@ async def test_a_transaction_on_the_copy_commits_and_rolls_back(client: Prisma) 
             raise RuntimeError("roll me back")
     assert await client.coachuser.count(where={"id": "u-back"}) == 0
     assert client._tx_id is None
+
+
+async def test_a_copys_accessors_are_made_on_first_use_and_kept(client: Prisma) -> None:
+    ours = client._copy()
+    with pytest.raises(AttributeError):
+        object.__getattribute__(ours, "coachuser")  # not made yet
+    first = ours.coachuser
+    assert first._client is ours and first._model is client.coachuser._model
+    assert type(first) is type(client.coachuser)
+    assert ours.coachuser is first  # made once, then an ordinary slot
+    assert object.__getattribute__(ours, "coachuser") is first
+    with pytest.raises(AttributeError):
+        ours.no_such_accessor  # noqa: B018 - an unknown name still raises
+
+
+async def test_the_source_client_never_makes_accessors_lazily(client: Prisma) -> None:
+    client._copy()  # the accessor table for the class exists
+    fresh = DomainlayerPrisma(auto_register=False)  # not a copy
+    del fresh.coachuser
+    with pytest.raises(AttributeError):
+        fresh.coachuser  # noqa: B018
