@@ -11,6 +11,9 @@ export class GraphQLSyntaxError extends Error {}
 
 const PUNCTUATION = new Set(['{', '}', '(', ')', '[', ']', ':', ','])
 
+const isNameStart = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
+const isNamePart = (c) => isNameStart(c) || (c >= 48 && c <= 57)
+
 function tokenize(source) {
   const tokens = []
   let i = 0
@@ -38,10 +41,13 @@ function tokenize(source) {
       tokens.push({ kind: 'value', value, at: i })
       i += text.length
     } else {
-      const match = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i, i + 256))
-      if (!match) throw new GraphQLSyntaxError(`unexpected character ${JSON.stringify(ch)} at ${i}`)
-      tokens.push({ kind: 'name', value: match[0], at: i })
-      i += match[0].length
+      // a name, [A-Za-z_][A-Za-z0-9_]*, scanned by character code (no regex match objects or
+      // substrings per token: most of a query's tokens are names)
+      if (!isNameStart(source.charCodeAt(i))) throw new GraphQLSyntaxError(`unexpected character ${JSON.stringify(ch)} at ${i}`)
+      let j = i + 1
+      while (j < source.length && isNamePart(source.charCodeAt(j))) j++
+      tokens.push({ kind: 'name', value: source.slice(i, j), at: i })
+      i = j
     }
   }
   return tokens
