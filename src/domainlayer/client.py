@@ -21,7 +21,7 @@ import asyncio
 import logging
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -152,6 +152,15 @@ def _instance_fields(cls: type[Any]) -> tuple[str, ...]:
     return known
 
 
+def _set_slots(client: Any) -> Iterator[tuple[str, Any]]:
+    """Each slot of ``client`` that is set, with its value (a slot never set is skipped)."""
+    for name in _instance_fields(type(client)):
+        try:
+            yield name, object.__getattribute__(client, name)
+        except AttributeError:
+            continue
+
+
 class DomainlayerPrisma(Prisma):
     """The generated client on domainlayer's engine class (the package is unmodified)."""
 
@@ -186,14 +195,9 @@ class DomainlayerPrisma(Prisma):
         accessors = _ACCESSORS.get(cls)
         if accessors is None:
             accessors = _ACCESSORS[cls] = _accessor_specs(self)
-        for name in _instance_fields(cls):
-            if name in accessors:
-                continue  # made on first use (__getattr__)
-            try:
-                value = object.__getattribute__(self, name)
-            except AttributeError:
-                continue  # a slot never set stays unset, as in a new instance
-            object.__setattr__(new, name, value)
+        for name, value in _set_slots(self):
+            if name not in accessors:  # an accessor is made on first use (__getattr__)
+                object.__setattr__(new, name, value)
         new._tx_id = None
         new._copied = True
         return new
@@ -216,15 +220,11 @@ _ACCESSORS: dict[type[Any], dict[str, tuple[type[Any], type[Any]]]] = {}
 
 
 def _accessor_specs(client: Prisma) -> dict[str, tuple[type[Any], type[Any]]]:
-    specs: dict[str, tuple[type[Any], type[Any]]] = {}
-    for name in _instance_fields(type(client)):
-        try:
-            value = object.__getattribute__(client, name)
-        except AttributeError:
-            continue
-        if getattr(value, "_client", None) is client and hasattr(value, "_model"):
-            specs[name] = (type(value), value._model)
-    return specs
+    return {
+        name: (type(value), value._model)
+        for name, value in _set_slots(client)
+        if getattr(value, "_client", None) is client and hasattr(value, "_model")
+    }
 
 
 async def connect_client(url: str | None = None, *, settings: Settings | None = None) -> Prisma:
