@@ -12,9 +12,19 @@ const SESSION_DEFAULTS = {
   client_connection_check_interval: 1_000,
 }
 
+/** A whole number of seconds from the URL parameter `key`, else `fallback` (0 = no limit). */
+function seconds(parsed, key, fallback) {
+  const given = parsed.searchParams.get(key)
+  return given !== null && /^\d+$/.test(given) ? Number(given) : fallback
+}
+
 /**
- * Pool options as Prisma reads the URL: `connection_limit` (else 2 * CPUs + 1), `pool_timeout`.
- * Each engine adds the pg client class it reads results with (`Client`).
+ * Pool options as Prisma reads the URL: `connection_limit` (else 2 * CPUs + 1), `pool_timeout`,
+ * and the native engine's connection lifetimes: an idle connection is closed after
+ * `max_idle_connection_lifetime` seconds (300 by default, as quaint's pool; pg-pool's own
+ * default of 10 s would close the pool's connections in every lull and make the next burst
+ * connect again), any connection after `max_connection_lifetime` (no limit by default); 0 is
+ * no limit for both. Each engine adds the pg client class it reads results with (`Client`).
  */
 export function poolOptions(url, cpus) {
   const parsed = new URL(url)
@@ -26,7 +36,9 @@ export function poolOptions(url, cpus) {
     session[key] = Number.isFinite(given) && parsed.searchParams.has(key) ? given : fallback
     parsed.searchParams.delete(key)
   }
-  for (const key of ['connection_limit', 'pool_timeout', 'schema', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
+  const idleSeconds = seconds(parsed, 'max_idle_connection_lifetime', 300)
+  const lifetimeSeconds = seconds(parsed, 'max_connection_lifetime', 0)
+  for (const key of ['connection_limit', 'pool_timeout', 'max_idle_connection_lifetime', 'max_connection_lifetime', 'schema', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
     parsed.searchParams.delete(key)
   }
   return {
@@ -34,6 +46,8 @@ export function poolOptions(url, cpus) {
     max: limit,
     // Prisma's default: 10 s to get a connection from the pool (0 = no limit)
     connectionTimeoutMillis: poolTimeout === null ? 10_000 : Number(poolTimeout) * 1000,
+    idleTimeoutMillis: idleSeconds * 1000,
+    maxLifetimeSeconds: lifetimeSeconds,
     statement_timeout: session.statement_timeout,
     idle_in_transaction_session_timeout: session.idle_in_transaction_session_timeout,
     options: `-c client_connection_check_interval=${session.client_connection_check_interval}`,

@@ -122,6 +122,51 @@ async def test_concurrent_queries_run_in_parallel_up_to_the_pool(database_url: s
     assert elapsed < 1.5
 
 
+async def _host_connections(admin: asyncpg.Connection, application: str) -> int:
+    count = await admin.fetchval(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = $1",
+        application,
+    )
+    return int(count)
+
+
+async def test_idle_connections_live_as_long_as_the_native_engine_keeps_them(
+    database_url: str,
+) -> None:
+    """Idle pool connections close after `max_idle_connection_lifetime` (300 s by default, as
+    the native engine's pool; pg-pool alone closes them after 10 s), and 0 keeps them."""
+    clients = {
+        "idle_default": await connect_client(f"{database_url}?application_name=idle_default"),
+        "idle_short": await connect_client(
+            f"{database_url}?application_name=idle_short&max_idle_connection_lifetime=1"
+        ),
+        "idle_never": await connect_client(
+            f"{database_url}?application_name=idle_never&max_idle_connection_lifetime=0"
+        ),
+    }
+    admin = await asyncpg.connect(database_url)
+    try:
+        for client in clients.values():
+            await asyncio.gather(
+                *(client.query_raw("SELECT 1::int AS one FROM pg_sleep(0.2)") for _ in range(3))
+            )
+        opened = {name: await _host_connections(admin, name) for name in clients}
+        assert all(count >= 3 for count in opened.values()), opened
+        # past pg-pool's own 10 s default; the short lifetime has long expired
+        await asyncio.sleep(11.5)
+        left = {name: await _host_connections(admin, name) for name in clients}
+        assert left["idle_short"] == 0, left
+        assert left["idle_default"] == opened["idle_default"], (opened, left)
+        assert left["idle_never"] == opened["idle_never"], (opened, left)
+        # the pool still serves after its connections were closed
+        assert await clients["idle_short"].query_raw("SELECT 2::int AS two") == [{"two": 2}]
+    finally:
+        await admin.close()
+        for client in clients.values():
+            await client.disconnect()
+
+
 async def test_metrics_count_the_queries(client: Prisma) -> None:
     for _ in range(3):
         await client.coachuser.count()
