@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import statistics
 import sys
 import uuid
@@ -49,51 +48,15 @@ from domainlayer.toolchain import migrate_deploy
 RUNNER = PROJECT_ROOT / "bench" / "include-floor" / "runner.mjs"
 
 
-class EngineAlone:
+class EngineAlone(bench_peers.LineChild):
     """The Node child that runs Prisma's engine in-process (see runner.mjs)."""
 
     def __init__(self, node: str, url: str, schema: Path) -> None:
-        self.command = [node, str(RUNNER), url, str(schema), str(bench_peers.POOL_SIZE)]
-        self.process: asyncio.subprocess.Process | None = None
+        super().__init__("the engine runner")
+        self.argv = [node, str(RUNNER), url, str(schema), str(bench_peers.POOL_SIZE)]
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            *self.command,
-            cwd=PROJECT_ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=1 << 22,
-        )
-        if not (await self._read()).get("ready"):
-            raise RuntimeError("the engine runner did not start")
-
-    async def _read(self) -> dict[str, Any]:
-        assert self.process is not None and self.process.stdout is not None
-        line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the engine runner exited (see its output above)")
-        answer: dict[str, Any] = json.loads(line)
-        if "error" in answer:
-            raise RuntimeError(f"the engine runner failed: {answer['error']}")
-        return answer
-
-    async def ask(self, **command: Any) -> dict[str, Any]:
-        assert self.process is not None and self.process.stdin is not None
-        self.process.stdin.write(json.dumps(command).encode() + b"\n")
-        await self.process.stdin.drain()
-        return await self._read()
-
-    async def close(self) -> None:
-        process = self.process
-        if process is None or process.returncode is not None:
-            return
-        with contextlib.suppress(Exception):
-            await self.ask(op="quit")
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await self.spawn(*self.argv, cwd=PROJECT_ROOT)
 
 
 def _generated_schema() -> Path:
@@ -151,7 +114,7 @@ async def run(args: argparse.Namespace) -> int:
         }
         include = await _interleaved(contenders, args.rounds)
         tx = await _interleaved(transactions, args.rounds)
-        compared = await engine.ask(op="compare")
+        compared = await engine.command(op="compare")
         _table("find_many take=100 + 1:1 include", include, "SQLAlchemy joinedload")
         _table("interactive transaction, two writes", tx, "SQLAlchemy")
         print(
@@ -191,7 +154,7 @@ def _table(title: str, samples: dict[str, list[float]], against: str) -> None:
 
 
 async def _engine_tx(engine: EngineAlone, ids: list[str]) -> list[float]:
-    return [float(ms) for ms in (await engine.ask(op="tx", ids=ids))["ms"]]
+    return [float(ms) for ms in (await engine.command(op="tx", ids=ids))["ms"]]
 
 
 async def _one_answer(call: Callable[[str], Awaitable[Any]]) -> bytes:
@@ -212,7 +175,7 @@ async def _one_answer(call: Callable[[str], Awaitable[Any]]) -> bytes:
 
 
 async def _engine_batch(engine: EngineAlone, op: str, calls: int) -> list[float]:
-    return [float(ms) for ms in (await engine.ask(op=op, calls=calls))["ms"]]
+    return [float(ms) for ms in (await engine.command(op=op, calls=calls))["ms"]]
 
 
 def main(argv: list[str] | None = None) -> int:

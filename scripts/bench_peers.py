@@ -599,39 +599,35 @@ class Tortoise_(Contender):
                 "count": count, "tx": tx}  # fmt: skip
 
 
-class Node(Contender):
-    name, label = "node", "Prisma Node client"
+class LineChild:
+    """A child process driven by JSON lines: one command per line on its stdin, one answer
+    per line on its stdout (``{"ready": true}`` first, ``{"error": ...}`` for a failure)."""
 
-    def __init__(self, url: str, node: str) -> None:
-        self.url = url
-        self.node = node
+    def __init__(self, what: str) -> None:
+        self.what = what
         self.process: asyncio.subprocess.Process | None = None
-        self.label = f"Prisma Node client {_node_client_version()}"
 
-    async def start(self) -> None:
+    async def spawn(self, *command: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            self.node,
-            str(NODE_DIR / "runner.mjs"),
-            self.url,
-            str(POOL_SIZE),
-            cwd=NODE_DIR,
+            *command,
+            cwd=cwd,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, "DATABASE_URL": self.url},
+            env=env,
             limit=1 << 22,
         )
         ready = await self._read()
         if not ready.get("ready"):
-            raise RuntimeError(f"the Node contender did not start: {ready}")
+            raise RuntimeError(f"{self.what} did not start: {ready}")
 
     async def _read(self) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
         line = await self.process.stdout.readline()
         if not line:
-            raise RuntimeError("the Node contender exited (see its output above)")
+            raise RuntimeError(f"{self.what} exited (see its output above)")
         answer: dict[str, Any] = json.loads(line)
         if "error" in answer:
-            raise RuntimeError(f"the Node contender failed: {answer['error']}")
+            raise RuntimeError(f"{self.what} failed: {answer['error']}")
         return answer
 
     async def command(self, **command: Any) -> dict[str, Any]:
@@ -640,13 +636,8 @@ class Node(Contender):
         await self.process.stdin.drain()
         return await self._read()
 
-    async def batch(self, op: str, ids: list[str], budget_s: float) -> Batch:
-        answer = await self.command(
-            op=op, ids=ids, tasks=TASKS, budget_ms=budget_s * 1000, min_calls=MIN_CALLS
-        )
-        return Batch(answer["ms"], answer.get("elapsed_ms"))
-
     async def close(self) -> None:
+        """Ask the child to quit (no answer awaited); killed after 10 s."""
         process = self.process
         if process is None or process.returncode is not None:
             return
@@ -659,6 +650,42 @@ class Node(Contender):
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+class Node(Contender):
+    name, label = "node", "Prisma Node client"
+
+    def __init__(self, url: str, node: str) -> None:
+        self.url = url
+        self.node = node
+        self.child = LineChild("the Node contender")
+        self.label = f"Prisma Node client {_node_client_version()}"
+
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        return self.child.process
+
+    async def start(self) -> None:
+        await self.child.spawn(
+            self.node,
+            str(NODE_DIR / "runner.mjs"),
+            self.url,
+            str(POOL_SIZE),
+            cwd=NODE_DIR,
+            env={**os.environ, "DATABASE_URL": self.url},
+        )
+
+    async def command(self, **command: Any) -> dict[str, Any]:
+        return await self.child.command(**command)
+
+    async def batch(self, op: str, ids: list[str], budget_s: float) -> Batch:
+        answer = await self.command(
+            op=op, ids=ids, tasks=TASKS, budget_ms=budget_s * 1000, min_calls=MIN_CALLS
+        )
+        return Batch(answer["ms"], answer.get("elapsed_ms"))
+
+    async def close(self) -> None:
+        await self.child.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,9 +12,13 @@ const SESSION_DEFAULTS = {
   client_connection_check_interval: 1_000,
 }
 
-/** A whole number of seconds from the URL parameter `key`, else `fallback` (0 = no limit). */
-function seconds(parsed, key, fallback) {
+/**
+ * A whole number of seconds from the URL parameter `key`, else `fallback` (0 = no limit);
+ * the parameter is taken out of the URL (it is the pool's, not PostgreSQL's).
+ */
+function takeSeconds(parsed, key, fallback) {
   const given = parsed.searchParams.get(key)
+  parsed.searchParams.delete(key)
   return given !== null && /^\d+$/.test(given) ? Number(given) : fallback
 }
 
@@ -36,9 +40,9 @@ export function poolOptions(url, cpus) {
     session[key] = Number.isFinite(given) && parsed.searchParams.has(key) ? given : fallback
     parsed.searchParams.delete(key)
   }
-  const idleSeconds = seconds(parsed, 'max_idle_connection_lifetime', 300)
-  const lifetimeSeconds = seconds(parsed, 'max_connection_lifetime', 0)
-  for (const key of ['connection_limit', 'pool_timeout', 'max_idle_connection_lifetime', 'max_connection_lifetime', 'schema', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
+  const idleSeconds = takeSeconds(parsed, 'max_idle_connection_lifetime', 300)
+  const lifetimeSeconds = takeSeconds(parsed, 'max_connection_lifetime', 0)
+  for (const key of ['connection_limit', 'pool_timeout', 'schema', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
     parsed.searchParams.delete(key)
   }
   return {
